@@ -1,0 +1,77 @@
+"""Cited answers from a folder of news articles.
+
+``import rag`` is cheap: the models and the index load on first use.
+
+    >>> import rag
+    >>> result = rag.answer("Who led Russia's delegation in Abu Dhabi?")
+    >>> result.answer, [c.title for c in result.citations]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import RagError
+from rag.settings import Settings, load_settings
+from rag.types import Answer, Citation, Document, Passage
+
+if TYPE_CHECKING:
+    from rag.service import RagService
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "Document",
+    "Passage",
+    "RagError",
+    "RagService",
+    "Settings",
+    "answer",
+    "load_settings",
+    "service",
+]
+
+_services: dict[str, RagService] = {}
+
+
+def service(settings: Settings | None = None, **overrides: Any) -> RagService:
+    """A shared :class:`RagService` for these settings (default: config file + env vars)."""
+    from rag.service import RagService
+
+    settings = settings or load_settings(**overrides)
+    key = settings.model_dump_json()
+    if key not in _services:
+        _services[key] = RagService(settings)
+    return _services[key]
+
+
+def answer(question: str, history: list[dict] | None = None, **options: Any) -> Answer:
+    """Answer ``question`` from the indexed articles.
+
+    Options: ``top_k``, ``doc_ids``, ``date_from``, ``date_to`` (ISO dates), ``settings``,
+    or any settings field (``index_dir=...``, ``llm_model=...``).
+    """
+    from rag.retrieve import Filters
+
+    filter_keys = {"doc_ids", "date_from", "date_to"}
+    filters = {k: options.pop(k) for k in list(options) if k in filter_keys}
+    top_k = options.pop("top_k", None)
+    settings = options.pop("settings", None)
+    svc = service(settings, **options) if settings or options else service()
+    doc_ids = filters.get("doc_ids")
+    return svc.answer(
+        question,
+        history,
+        top_k=top_k,
+        filters=Filters(
+            tuple(doc_ids) if doc_ids else None, filters.get("date_from"), filters.get("date_to")
+        ),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RagService":
+        from rag.service import RagService
+
+        return RagService
+    raise AttributeError(name)

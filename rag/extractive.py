@@ -1,0 +1,241 @@
+"""The offline answerer: picks the retrieved sentences that best answer the question.
+
+Nothing is generated: the answer is one or two sentences copied from the passages, each
+followed by the marker of the citation that holds it. When no sentence covers enough of
+the question, it refuses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rag.cite import make_citation, passage_sentences, sentence_text
+from rag.sentences import Span
+from rag.terms import terms
+from rag.types import Citation, Passage
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rag.embed import Embedder
+    from rag.lexical import LexicalIndex
+    from rag.settings import Settings
+
+# A question word in the article's headline counts as fully as one in the sentence: the
+# headline says what every sentence of the article is about.
+TITLE_CREDIT = 1.0
+# A question word in a neighbouring sentence counts this much: context, not evidence.
+CONTEXT_CREDIT = 0.5
+# Terms that only come from earlier turns of the conversation weigh this much.
+HISTORY_WEIGHT = 0.5
+# How the sentence score mixes its parts (coverage and similarity are both in [0, 1]).
+COVERAGE_WEIGHT = 0.6
+SIMILARITY_WEIGHT = 0.4
+ANSWER_TYPE_BONUS = 0.1
+# Capitalised words of the question (names of people, places, bodies) say what it is about;
+# they weigh this many times their IDF.
+ENTITY_WEIGHT = 2.0
+# Only this many sentences (best by coverage) are embedded, to bound the answer's cost.
+SENTENCES_TO_EMBED = 16
+
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
+# Two or more capitalised words in a row, not after "the": a person's name ("Igor Kostyukov"),
+# rather than an institution or country ("the United States", "the White House").
+_NAME_RUN = re.compile(r"(?<![Tt]he )\b[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:[ -][A-ZÀ-ÖØ-Þ][\w'’.-]+)+")
+_CALENDAR = re.compile(
+    r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|"
+    r"march|april|may|june|july|august|september|october|november|december)$"
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d|\d{1,2}:\d\d|GMT|UTC|today|yesterday|tomorrow|tonight|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|spring|summer|autumn|winter|week|month|year|"
+    r"century|decade|morning|evening|night)s?\b",
+    re.IGNORECASE,
+)
+_QUESTION_TYPES = (
+    (re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b", re.I), "person"),
+    (
+        re.compile(r"\b(?:how many|how much|what percentage|how long|how old|what number)\b", re.I),
+        "number",
+    ),
+    (
+        re.compile(r"^\W*(?:and\s+)?when\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I),
+        "time",
+    ),
+    (re.compile(r"^\W*(?:and\s+)?where\b", re.I), "place"),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may answer the question."""
+
+    passage: Passage
+    span: Span
+    text: str
+    coverage: float
+    has_type: bool
+    similarity: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """How well the sentence answers: coverage, similarity and answer-type fit."""
+        bonus = ANSWER_TYPE_BONUS if self.has_type else 0.0
+        return COVERAGE_WEIGHT * self.coverage + SIMILARITY_WEIGHT * self.similarity + bonus
+
+
+def expected_type(question: str) -> str | None:
+    """What the question asks for: "person", "place", "number", "time" or None."""
+    for pattern, kind in _QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _new_terms(words: list[str], asked: set[str]) -> bool:
+    """Whether any of ``words`` is a term the question does not use (dates aside)."""
+    for word in words:
+        word_terms = terms(word)
+        if word_terms and word_terms[0] not in asked and not _CALENDAR.match(word_terms[0]):
+            return True
+    return False
+
+
+def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
+    """Whether ``sentence`` holds something of ``kind`` that the question does not."""
+    if kind is None:
+        return True
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind == "time":
+        return bool(_TIME.search(sentence))
+    asked = set(terms(question))
+    if kind == "person":
+        return any(_new_terms(re.split(r"[ -]", run), asked) for run in _NAME_RUN.findall(sentence))
+    words = _CAPITALISED.findall(sentence)
+    if sentence[:1].isupper():
+        words = words[1:]  # the first word is capitalised anyway
+    return _new_terms(words, asked)
+
+
+def term_weights(question: str, context: str, lexical: LexicalIndex) -> dict[str, float]:
+    """IDF weight of each question term; terms only in ``context`` (history) weigh less."""
+    n_chunks = max(1, len(lexical.chunk_ids))
+    entities = set(question_entities(question))
+    weights: dict[str, float] = {}
+    for source, factor in ((context, HISTORY_WEIGHT), (question, 1.0)):
+        for term in terms(source):
+            share = lexical.document_frequency(term)
+            boost = ENTITY_WEIGHT if term in entities else 1.0
+            weights[term] = factor * boost * math.log1p(1.0 / (share + 1.0 / n_chunks))
+    return weights
+
+
+def question_entities(question: str) -> list[str]:
+    """Terms of the capitalised words of a question, its first word excepted."""
+    words = _CAPITALISED.findall(question)
+    if words and question.lstrip(" \"'“‘(").startswith(words[0]):
+        words = words[1:]
+    return [t for w in words for t in terms(w)]
+
+
+def coverage(
+    weights: dict[str, float],
+    sentence_terms: set[str],
+    title_terms: set[str],
+    neighbour_terms: set[str],
+) -> float:
+    """IDF-weighted share of the question's terms found in the sentence or its context."""
+    total = sum(weights.values())
+    if total == 0:
+        return 0.0
+    found = 0.0
+    for term, weight in weights.items():
+        if term in sentence_terms:
+            found += weight
+        elif term in title_terms:
+            found += TITLE_CREDIT * weight
+        elif term in neighbour_terms:
+            found += CONTEXT_CREDIT * weight
+    return found / total
+
+
+def candidates(
+    question: str, weights: dict[str, float], passages: list[Passage]
+) -> list[Candidate]:
+    """Every distinct sentence of the passages, scored by coverage and answer type."""
+    kind = expected_type(question)
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for passage in passages:
+        spans = passage_sentences(passage)
+        texts = [sentence_text(passage, s) for s in spans]
+        sentence_terms = [set(terms(t)) for t in texts]
+        title_terms = set(terms(passage.chunk.title))
+        for i, span in enumerate(spans):
+            key = (passage.chunk.doc_id, span.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            neighbours = set().union(*sentence_terms[max(0, i - 1) : i + 2])
+            out.append(
+                Candidate(
+                    passage,
+                    span,
+                    texts[i],
+                    coverage(weights, sentence_terms[i], title_terms, neighbours),
+                    has_answer_type(texts[i], kind, question),
+                )
+            )
+    return out
+
+
+def _with_similarity(
+    found: list[Candidate], query_vector: np.ndarray, embedder: Embedder
+) -> list[Candidate]:
+    best = sorted(found, key=lambda c: -c.coverage)[:SENTENCES_TO_EMBED]
+    vectors = embedder.embed([c.text for c in best])
+    sims = vectors @ query_vector
+    return [
+        Candidate(c.passage, c.span, c.text, c.coverage, c.has_type, max(0.0, float(s)))
+        for c, s in zip(best, sims, strict=True)
+    ]
+
+
+def extractive_answer(
+    question: str,
+    passages: list[Passage],
+    lexical: LexicalIndex,
+    embedder: Embedder,
+    settings: Settings,
+    query_vector: np.ndarray,
+    history_text: str = "",
+) -> tuple[str, list[Citation], bool]:
+    """Answer from the passages: (answer text with [n] markers, citations, abstained)."""
+    weights = term_weights(question, history_text, lexical)
+    found = candidates(question, weights, passages)
+    supported = [c for c in found if c.coverage >= settings.min_support and c.has_type]
+    if not supported:
+        return settings.refusal_text, [], True
+    ranked = sorted(_with_similarity(supported, query_vector, embedder), key=lambda c: -c.score)
+    chosen = [ranked[0]]
+    for other in ranked[1:]:
+        if len(chosen) >= settings.answer_max_sentences:
+            break
+        if other.score >= settings.answer_second_ratio * ranked[0].score:
+            chosen.append(other)
+    # Read the chosen sentences in passage order, and in article order within a passage.
+    rank = {id(p): i for i, p in enumerate(passages)}
+    chosen.sort(key=lambda c: (rank[id(c.passage)], c.span.start))
+    citations = [make_citation(n, c.passage, c.span) for n, c in enumerate(chosen, start=1)]
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return text, citations, False

@@ -1,0 +1,162 @@
+"""Incremental indexing: read articles, and embed and store only what changed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.chunk import chunk_document, embedding_text
+from rag.corpus import Corpus, chunk_tokens
+from rag.errors import NotFoundError
+from rag.ingest import Skipped, iter_documents
+from rag.lock import index_lock
+from rag.types import Chunk, Document
+
+# Documents are embedded and written in groups of about this many chunks: large enough to
+# keep the model busy, small enough that a crash loses little work.
+WRITE_BATCH_CHUNKS = 256
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class IndexReport:
+    """What an index run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unsupported: int = 0  # files of other types inside the folders, passed over
+    duplicates: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"indexed {len(self.added)} new, {len(self.updated)} changed, "
+            f"{self.unchanged} unchanged, {len(self.removed)} removed, "
+            f"{len(self.skipped)} skipped ({self.chunks_written} passages written "
+            f"in {self.seconds:.1f} s)"
+        )
+
+
+class _Writer:
+    """Collects changed documents and writes them to the store in batches."""
+
+    def __init__(self, corpus: Corpus, known: dict[str, str]) -> None:
+        self.corpus = corpus
+        self.known = known
+        self.max_tokens = chunk_tokens(corpus.settings, corpus.embedder)
+        self.pending: list[tuple[Document, list[Chunk]]] = []
+        self.pending_chunks = 0
+        self.written = 0
+        self.stamped = False
+
+    def add(self, document: Document) -> None:
+        settings = self.corpus.settings
+        chunks = chunk_document(
+            document,
+            self.corpus.embedder.count_tokens,
+            self.max_tokens,
+            settings.chunk_overlap_tokens,
+        )
+        self.pending.append((document, chunks))
+        self.pending_chunks += len(chunks)
+        if self.pending_chunks >= WRITE_BATCH_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        store = self.corpus.store
+        if not self.stamped:
+            store.new_generation()
+            self.stamped = True
+        chunks = [c for _, doc_chunks in self.pending for c in doc_chunks]
+        vectors = self.corpus.embedder.embed([embedding_text(c) for c in chunks])
+        documents = {doc.doc_id: doc for doc, _ in self.pending}
+        # Upsert first, then drop leftovers, so a changed document never vanishes mid-run.
+        store.add(chunks, vectors, documents)
+        for doc, doc_chunks in self.pending:
+            if doc.doc_id in self.known:
+                store.delete_stale_chunks(doc.doc_id, len(doc_chunks))
+        self.written += len(chunks)
+        self.pending, self.pending_chunks = [], 0
+
+
+def index_paths(
+    corpus: Corpus,
+    paths: Sequence[str | Path],
+    prune: bool = False,
+    wait_s: float = 0.0,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Index articles under ``paths``; unchanged documents (same content hash) cost nothing.
+
+    With ``prune``, documents whose source file no longer exists are removed.
+    """
+    started = time.perf_counter()
+    report = IndexReport()
+    settings = corpus.settings
+    with index_lock(settings.index_dir, wait_s):
+        catalogue = corpus.documents()
+        known = {doc_id: info.content_hash for doc_id, info in catalogue.items()}
+        writer = _Writer(corpus, known)
+        seen: set[str] = set()
+        for item in iter_documents(paths, settings.max_file_bytes):
+            if isinstance(item, Skipped):
+                if item.quiet:
+                    report.unsupported += 1
+                else:
+                    report.skipped.append(item)
+                continue
+            if item.doc_id in seen:
+                report.duplicates.append(item.doc_id)
+                continue
+            seen.add(item.doc_id)
+            if known.get(item.doc_id) == item.content_hash:
+                report.unchanged += 1
+            else:
+                (report.updated if item.doc_id in known else report.added).append(item.doc_id)
+                writer.add(item)
+            if progress:
+                progress(item.doc_id, len(seen))
+        writer.flush()
+        report.chunks_written = writer.written
+        if prune:
+            gone = [
+                d
+                for d, info in catalogue.items()
+                if d not in seen and info.path and not Path(info.path).exists()
+            ]
+            if gone:
+                if not writer.stamped:
+                    corpus.store.new_generation()
+                    writer.stamped = True
+                corpus.store.delete_documents(gone)
+                report.removed = gone
+        if writer.stamped:
+            corpus.rebuild_lexical()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove_documents(corpus: Corpus, doc_ids: Iterable[str], wait_s: float = 0.0) -> list[str]:
+    """Delete documents by id; unknown ids are an error and nothing is deleted."""
+    doc_ids = list(doc_ids)
+    with index_lock(corpus.settings.index_dir, wait_s):
+        known = corpus.documents()
+        missing = [d for d in doc_ids if d not in known]
+        if missing:
+            raise NotFoundError(
+                f"no indexed document with id {missing[0]!r}: `rag documents` lists the ids"
+            )
+        corpus.store.new_generation()
+        corpus.store.delete_documents(doc_ids)
+        corpus.rebuild_lexical()
+    return doc_ids

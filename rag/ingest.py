@@ -1,0 +1,322 @@
+"""Files and folders of articles in, :class:`~rag.types.Document` records out.
+
+Reads ``.txt``/``.md`` (title line, optional date and URL lines, body), ``.html``/``.htm``
+(main text through trafilatura), ``.jsonl`` and ``.json`` (objects with ``id`` and ``text``).
+A bad file or record becomes a :class:`Skipped` with a reason; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.clean import clean_article, clean_title, normalise_date, parse_text_header
+from rag.errors import InputError
+from rag.types import Document
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+JSONL_SUFFIXES = frozenset({".jsonl"})
+JSON_SUFFIXES = frozenset({".json"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES
+SUPPORTED_LIST = ".txt, .md, .html, .htm, .json or .jsonl"
+
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+MAX_CONTROL_RATIO = 0.01  # more control characters than this in decoded text: binary
+TEXT_CONTROLS = frozenset("\t\n\r\f")
+# Dates from the page's metadata only: a guess from footer text is worse than no date.
+HTML_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+NO_TEXT = "no article text left after cleaning"
+UNSUPPORTED = "unsupported file type"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file, or one record of a JSON file, that was not indexed, and why.
+
+    ``quiet`` marks files of other types met while walking a folder: counted, not warned.
+    """
+
+    path: str
+    reason: str
+    line: int | None = None
+    quiet: bool = False
+
+    @property
+    def message(self) -> str:
+        """One line fit for a warning: ``skipped data/x.txt: binary file (not text)``."""
+        where = self.path if self.line is None else f"{self.path} line {self.line}"
+        return f"skipped {where}: {self.reason}"
+
+
+@dataclass
+class IngestResult:
+    """Everything read from a set of paths."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unsupported: int = 0  # files of other types inside folders, skipped silently
+
+
+class _Skip(Exception):
+    """Internal: abandon the current file with a reason."""
+
+
+def iter_documents(
+    paths: Iterable[str | Path], max_file_bytes: int
+) -> Iterator[Document | Skipped]:
+    """Yield a Document or a Skipped for each article under ``paths`` (files or folders).
+
+    Folders are walked recursively in sorted order. Raises :class:`InputError` at once if a
+    path does not exist. Later duplicates of a ``doc_id`` are skipped.
+    """
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
+    resolved = [Path(p) for p in paths]
+    for path in resolved:
+        if not path.exists():
+            raise InputError(
+                f"{path} does not exist: give an existing file or folder of {SUPPORTED_LIST} "
+                "articles"
+            )
+    return _iter_all(resolved, max_file_bytes)
+
+
+def load_documents(paths: Iterable[str | Path], max_file_bytes: int) -> IngestResult:
+    """Read every article under ``paths`` into an :class:`IngestResult`."""
+    result = IngestResult()
+    for item in iter_documents(paths, max_file_bytes):
+        if isinstance(item, Document):
+            result.documents.append(item)
+        elif item.quiet:
+            result.unsupported += 1
+        else:
+            result.skipped.append(item)
+            result.warnings.append(item.message)
+    if result.unsupported:
+        result.warnings.append(
+            f"ignored {result.unsupported} file(s) that are not {SUPPORTED_LIST}"
+        )
+    return result
+
+
+def _iter_all(paths: list[Path], max_file_bytes: int) -> Iterator[Document | Skipped]:
+    seen: dict[str, str] = {}
+    for path in paths:
+        for file, in_folder in _walk(path):
+            for item in _read_file(file, max_file_bytes, in_folder):
+                if isinstance(item, Document):
+                    if item.doc_id in seen:
+                        yield Skipped(
+                            str(file),
+                            f"duplicate id {item.doc_id!r} (already read from {seen[item.doc_id]})",
+                        )
+                        continue
+                    seen[item.doc_id] = str(file)
+                yield item
+
+
+def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
+    """Files under ``path`` in sorted order, hidden files and folders left out."""
+    if not path.is_dir():
+        yield path, False
+        return
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name, True
+
+
+def _read_file(path: Path, max_file_bytes: int, in_folder: bool) -> Iterator[Document | Skipped]:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        reason = f"{UNSUPPORTED} {suffix or '(no extension)'} (use {SUPPORTED_LIST})"
+        yield Skipped(str(path), reason, quiet=in_folder)
+        return
+    try:
+        text = _read_text(path, max_file_bytes)
+        if suffix in JSONL_SUFFIXES:
+            yield from _jsonl_documents(text, path)
+        elif suffix in JSON_SUFFIXES:
+            yield from _json_documents(text, path)
+        elif suffix in HTML_SUFFIXES:
+            yield _html_document(text, path)
+        else:
+            yield _text_document(text, path)
+    except _Skip as skip:
+        yield Skipped(str(path), str(skip))
+
+
+def _read_text(path: Path, max_file_bytes: int) -> str:
+    """Read and decode a text file; ``_Skip`` if empty, too big, binary or unreadable."""
+    try:
+        if not path.is_file():
+            raise _Skip("not a regular file")
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            raise _Skip(
+                f"file is {size:,} bytes, over the {max_file_bytes:,} byte limit "
+                "(raise max_file_bytes / RAG_MAX_FILE_BYTES to read it)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Skip(f"cannot read file ({exc.strerror or exc})") from exc
+    text = _decode(data)
+    if not text.strip():
+        raise _Skip("empty file")
+    return text
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/Latin-1; binary -> ``_Skip``."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _Skip("binary file (not text)") from exc
+    if b"\x00" in data:
+        raise _Skip("binary file (not text)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for encoding in FALLBACK_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not _looks_binary(text):
+            return text
+    raise _Skip("binary file (not text)")
+
+
+def _looks_binary(text: str) -> bool:
+    controls = sum(
+        1 for ch in text if ch not in TEXT_CONTROLS and (ch < " " or "\x7f" <= ch < "\xa0")
+    )
+    return controls > MAX_CONTROL_RATIO * len(text)
+
+
+def _make_document(
+    doc_id: str,
+    title: str,
+    raw_body: str,
+    path: Path,
+    *,
+    date: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+    site_name: str | None = None,
+) -> Document:
+    """Clean the body once; source: given field, else a "Source:" line, else the site name."""
+    title = clean_title(title) or doc_id
+    cleaned = clean_article(raw_body, title)
+    if not cleaned.text:
+        raise _Skip(NO_TEXT)
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        text=cleaned.text,
+        date=date,
+        url=url,
+        source=source or cleaned.source or site_name or None,
+        path=str(path),
+    )
+
+
+def _text_document(text: str, path: Path) -> Document:
+    title, date, url, body = parse_text_header(text)
+    return _make_document(path.stem, title, body, path, date=date, url=url)
+
+
+def _html_document(text: str, path: Path) -> Document:
+    """Main text and metadata of a web page; scripts, styles and navigation left out."""
+    import trafilatura  # heavy: only when an HTML file is read
+
+    extracted = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_images=False,
+        date_extraction_params=HTML_DATE_PARAMS,
+    )
+    meta: dict[str, Any] = extracted.as_dict() if extracted is not None else {}
+    body = meta.get("text") or ""
+    if not body.strip():
+        raise _Skip(NO_TEXT)
+    title = meta.get("title") or _html_title(text)
+    date = normalise_date(meta["date"]) if meta.get("date") else None
+    url = meta.get("url") if _is_url(meta.get("url")) else None
+    return _make_document(
+        path.stem, title, body, path, date=date, url=url, site_name=meta.get("sitename")
+    )
+
+
+def _html_title(text: str) -> str:
+    match = HTML_TITLE.search(text)
+    return html.unescape(match.group(1)) if match else ""
+
+
+def _jsonl_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skipped(str(path), f"malformed JSON ({exc.msg})", line=number)
+            continue
+        yield _object_document(obj, path, line=number)
+
+
+def _json_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Skip(f"malformed JSON ({exc.msg} at line {exc.lineno})") from exc
+    if isinstance(data, dict):
+        yield _object_document(data, path)
+    elif isinstance(data, list):
+        for number, obj in enumerate(data, start=1):
+            yield _object_document(obj, path, item=number)
+    else:
+        raise _Skip("JSON must be an object or a list of objects")
+
+
+def _object_document(
+    obj: object, path: Path, line: int | None = None, item: int | None = None
+) -> Document | Skipped:
+    """One JSON record: ``id``, ``title``, ``text`` or ``body``; ``url``, ``date``, ``source``."""
+    prefix = f"item {item}: " if item is not None else ""
+    if not isinstance(obj, dict):
+        return Skipped(str(path), f"{prefix}not a JSON object", line=line)
+    raw_id = obj.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or not str(raw_id).strip():
+        return Skipped(str(path), f'{prefix}record has no "id"', line=line)
+    body = obj.get("text") or obj.get("body")
+    if not isinstance(body, str) or not body.strip():
+        return Skipped(str(path), f'{prefix}record has no "text" or "body"', line=line)
+    doc_id = str(raw_id).strip()
+    title = obj.get("title") if isinstance(obj.get("title"), str) else ""
+    date = normalise_date(str(obj["date"])) if obj.get("date") else None
+    url = obj["url"] if _is_url(obj.get("url")) else None
+    source = obj["source"].strip() if isinstance(obj.get("source"), str) else None
+    try:
+        return _make_document(doc_id, title, body, path, date=date, url=url, source=source)
+    except _Skip as skip:
+        return Skipped(str(path), f"{prefix}{skip}", line=line)
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))

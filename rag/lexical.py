@@ -1,0 +1,217 @@
+"""BM25 over the chunks, plus the document catalogue, kept beside the Chroma store.
+
+Both are derived from Chroma and stamped with its generation. Saved generations live in
+their own folders and ``current.json`` names the live one; it is replaced atomically, so a
+crash mid-save leaves the previous state readable and a stale stamp makes readers rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.chunk import embedding_text
+from rag.terms import terms
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rag.store import StoredChunk
+
+POINTER_FILE = "current.json"
+
+
+@dataclass
+class DocumentInfo:
+    """What the catalogue knows of an indexed document."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    url: str | None
+    source: str | None
+    content_hash: str
+    chunks: int
+    path: str | None = None
+
+
+class LexicalIndex:
+    """BM25 scores over chunk texts, the chunk order, and the document catalogue."""
+
+    def __init__(
+        self,
+        generation: str,
+        chunk_ids: list[str],
+        chunk_doc_ids: list[str],
+        chunk_dates: np.ndarray,
+        documents: dict[str, DocumentInfo],
+        bm25: Any | None,
+    ) -> None:
+        self.generation = generation
+        self.chunk_ids = chunk_ids
+        self.chunk_doc_ids = chunk_doc_ids
+        self.chunk_dates = chunk_dates
+        self.documents = documents
+        self._bm25 = bm25
+
+    # Building ---------------------------------------------------------------------------
+    @classmethod
+    def build(cls, generation: str, stored: Iterable[StoredChunk]) -> LexicalIndex:
+        """Index every chunk of the store."""
+        import bm25s
+        import numpy as np
+
+        chunk_ids: list[str] = []
+        doc_ids: list[str] = []
+        dates: list[int] = []
+        tokens: list[list[str]] = []
+        documents: dict[str, DocumentInfo] = {}
+        for item in stored:
+            chunk = item.chunk
+            chunk_ids.append(chunk.chunk_id)
+            doc_ids.append(chunk.doc_id)
+            dates.append(int(chunk.date.replace("-", "")) if chunk.date else 0)
+            tokens.append(terms(embedding_text(chunk)))
+            info = documents.get(chunk.doc_id)
+            if info is None:
+                documents[chunk.doc_id] = DocumentInfo(
+                    chunk.doc_id,
+                    chunk.title,
+                    chunk.date,
+                    chunk.url,
+                    item.source,
+                    item.content_hash,
+                    1,
+                    item.path,
+                )
+            else:
+                info.chunks += 1
+                if info.content_hash != item.content_hash:
+                    info.content_hash = ""  # a write was cut short: the next index redoes it
+        bm25 = None
+        if tokens:
+            bm25 = bm25s.BM25()
+            bm25.index(tokens, show_progress=False)
+        return cls(
+            generation, chunk_ids, doc_ids, np.asarray(dates, dtype=np.int64), documents, bm25
+        )
+
+    # Querying ---------------------------------------------------------------------------
+    def mask(
+        self,
+        doc_ids: Iterable[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> np.ndarray | None:
+        """Boolean mask of chunks passing the filters, or None when there are no filters."""
+        import numpy as np
+
+        if doc_ids is None and not date_from and not date_to:
+            return None
+        keep = np.ones(len(self.chunk_ids), dtype=bool)
+        if doc_ids is not None:
+            wanted = set(doc_ids)
+            keep &= np.fromiter(
+                (d in wanted for d in self.chunk_doc_ids), dtype=bool, count=len(self.chunk_doc_ids)
+            )
+        if date_from:
+            keep &= self.chunk_dates >= int(date_from.replace("-", ""))
+        if date_to:
+            keep &= (self.chunk_dates <= int(date_to.replace("-", ""))) & (self.chunk_dates > 0)
+        return keep
+
+    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top ``n`` chunks by BM25: (chunk_id, score), best first; zero scores left out."""
+        import numpy as np
+
+        query_terms = [t for t in terms(query) if t in self._vocab]
+        if self._bm25 is None or not query_terms:
+            return []
+        scores = self._bm25.get_scores(query_terms)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    @property
+    def _vocab(self) -> dict[str, int]:
+        return self._bm25.vocab_dict if self._bm25 is not None else {}
+
+    def document_frequency(self, term: str) -> float:
+        """Share of chunks that contain ``term`` (0 for unknown terms), for weighting words."""
+        if self._bm25 is None or term not in self._vocab:
+            return 0.0
+        column = self._vocab[term]
+        indptr = self._bm25.scores["indptr"]
+        return float(indptr[column + 1] - indptr[column]) / max(1, len(self.chunk_ids))
+
+    # Persistence ------------------------------------------------------------------------
+    def save(self, lexical_dir: Path) -> None:
+        """Write this generation to its own folder, then point ``current.json`` at it."""
+        import numpy as np
+
+        lexical_dir.mkdir(parents=True, exist_ok=True)
+        target = lexical_dir / self.generation
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=lexical_dir))
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp / "bm25"), show_progress=False)
+        np.savez(
+            tmp / "chunks.npz",
+            ids=np.asarray(self.chunk_ids, dtype=str),
+            doc_ids=np.asarray(self.chunk_doc_ids, dtype=str),
+            dates=self.chunk_dates,
+        )
+        (tmp / "documents.json").write_text(
+            json.dumps([asdict(d) for d in self.documents.values()], ensure_ascii=False)
+        )
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+        _write_atomic(lexical_dir / POINTER_FILE, json.dumps({"generation": self.generation}))
+        for old in lexical_dir.iterdir():
+            if old.is_dir() and old.name != self.generation:
+                shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, lexical_dir: Path) -> LexicalIndex | None:
+        """The saved index, or None when there is none or it cannot be read."""
+        import bm25s
+        import numpy as np
+
+        try:
+            generation = json.loads((lexical_dir / POINTER_FILE).read_text())["generation"]
+            folder = lexical_dir / generation
+            arrays = np.load(folder / "chunks.npz")
+            documents = {
+                d["doc_id"]: DocumentInfo(**d)
+                for d in json.loads((folder / "documents.json").read_text())
+            }
+            bm25 = None
+            if (folder / "bm25").exists():
+                bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(
+            generation,
+            arrays["ids"].tolist(),
+            arrays["doc_ids"].tolist(),
+            arrays["dates"],
+            documents,
+            bm25,
+        )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

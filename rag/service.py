@@ -1,0 +1,120 @@
+"""The facade the CLI, the HTTP API, the UI and the evaluator all call.
+
+One ``RagService`` per settings object: it loads the embedding model and opens the index
+once, lazily, and every front end goes through the same methods.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rag.answer import answer_question, answer_stream
+from rag.corpus import Corpus
+from rag.embed import Embedder
+from rag.indexer import IndexReport, Progress, index_paths, remove_documents
+from rag.lexical import DocumentInfo
+from rag.retrieve import Filters, retrieve
+from rag.settings import Settings
+from rag.types import Answer, Passage
+
+
+class RagService:
+    """Index articles and answer questions about them."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._open_lock = threading.Lock()
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The embedding model (loaded on first use); pass one in to share it."""
+        return Embedder(
+            self.settings.embedding_model,
+            self.settings.embedding_batch_size,
+            self.settings.embedding_threads,
+        )
+
+    @property
+    def corpus(self) -> Corpus:
+        """The open index (opened on first use)."""
+        with self._open_lock:
+            if "_corpus" not in self.__dict__:
+                self.__dict__["_corpus"] = Corpus(self.settings, self.embedder)
+            return self.__dict__["_corpus"]
+
+    def reset_index(self) -> None:
+        """Delete the whole index, for a rebuild with other settings."""
+        from rag.store import drop_index
+
+        with self._open_lock:
+            self.__dict__.pop("_corpus", None)
+            drop_index(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
+
+    def index(
+        self,
+        paths: Sequence[str | Path],
+        prune: bool = False,
+        wait_s: float = 0.0,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Index the articles under ``paths`` (incrementally)."""
+        return index_paths(self.corpus, paths, prune=prune, wait_s=wait_s, progress=progress)
+
+    def remove(self, doc_ids: Sequence[str], wait_s: float = 0.0) -> list[str]:
+        """Delete documents by id."""
+        return remove_documents(self.corpus, doc_ids, wait_s=wait_s)
+
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents, newest first (undated last)."""
+        docs = list(self.corpus.documents().values())
+        return sorted(docs, key=lambda d: (d.date or "", d.doc_id), reverse=True)
+
+    def retrieve(
+        self, query: str, top_k: int | None = None, filters: Filters | None = None
+    ) -> list[Passage]:
+        """The passages hybrid search finds for ``query``."""
+        return retrieve(self.corpus, query, self.settings, top_k, filters)
+
+    def answer(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """A short cited answer (or a refusal)."""
+        return answer_question(self.corpus, question, history, top_k, filters)
+
+    def answer_stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas, then the final :class:`Answer`."""
+        return answer_stream(self.corpus, question, history, top_k, filters)
+
+    def health(self) -> dict[str, Any]:
+        """Index size, models and versions."""
+        from importlib.metadata import version
+
+        corpus = self.corpus
+        return {
+            "status": "ok",
+            "documents": len(corpus.documents()),
+            "passages": corpus.store.count(),
+            "index": corpus.store.location,
+            "embedding_model": self.settings.embedding_model,
+            "llm_model": self.settings.llm_model or "extractive",
+            "versions": {
+                name: version(name)
+                for name in ("rag", "chromadb", "sentence-transformers", "litellm", "gradio")
+            },
+        }

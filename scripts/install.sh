@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Create .venv/ at the repo root and install the project (and, with --test, what the tests need).
+# Re-running is cheap: it skips pip when pyproject.toml has not changed since the last install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[[ "${1:-}" == "--test" ]] && extras="[test]"
+
+python="${PYTHON:-python3}"
+if [[ ! -x .venv/bin/python ]]; then
+    echo "==> creating .venv with $($python --version)"
+    "$python" -m venv .venv
+fi
+
+stamp=".venv/.installed${extras:+-test}"
+if [[ -f "$stamp" && "$stamp" -nt pyproject.toml ]]; then
+    echo "==> .venv is up to date"
+else
+    echo "==> installing torch 2.13.0 (CPU build) first, so nothing pulls CUDA wheels"
+    .venv/bin/pip install --quiet --upgrade pip
+    .venv/bin/pip install --quiet "torch==2.13.0"
+    echo "==> installing rag${extras}"
+    .venv/bin/pip install --quiet -e ".${extras}"
+    touch "$stamp"
+fi
+
+if [[ -n "$extras" ]] && ! command -v chromium >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium for the browser test"
+    if [[ $(id -u) -eq 0 ]]; then
+        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    else
+        sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+    fi
+fi

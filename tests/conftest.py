@@ -1,0 +1,67 @@
+"""Shared fixtures: the real embedding model, real Chroma indexes in temp dirs."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.embed import Embedder
+from rag.offline import apply_offline_env
+from rag.service import RagService
+from rag.settings import PACKAGED_EMBEDDING_MODEL, Settings, load_settings
+
+apply_offline_env()
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+ABU_DHABI_DOC = "004_7e214bf29fe07e15"
+PARIS_DOC = "000_d5d63aa23eca2a32"
+
+pytest_plugins = ["tests.fake_provider"]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The packaged all-MiniLM-L6-v2, loaded once per test session."""
+    model = Embedder(PACKAGED_EMBEDDING_MODEL)
+    model.embed(["warm up"])
+    return model
+
+
+def make_settings(index_dir: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's env vars and rag.toml."""
+    return load_settings(config_file=None, environ={}, index_dir=index_dir, **overrides)
+
+
+@pytest.fixture
+def make_service(tmp_path: Path, embedder: Embedder):
+    """Build a service on a fresh index dir: ``make_service(**settings_overrides)``."""
+
+    def build(**overrides: object) -> RagService:
+        index_dir = overrides.pop("index_dir", tmp_path / "index")
+        return RagService(make_settings(Path(index_dir), **overrides), embedder=embedder)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def seeded_service(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[RagService]:
+    """A service whose index holds the five seed articles (shared, read-only in tests)."""
+    index_dir = tmp_path_factory.mktemp("seeded") / "index"
+    service = RagService(make_settings(index_dir), embedder=embedder)
+    service.index([SEEDS])
+    yield service
+    shutil.rmtree(index_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A writable copy of the seed articles."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    return target
