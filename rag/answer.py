@@ -147,7 +147,10 @@ def answer_prepared(corpus: Corpus, prepared: Prepared) -> Answer:
         from rag.llm import llm_answer
 
         try:
-            result = llm_answer(prepared.question, prepared.passages, prepared.history, settings)
+            result = llm_answer(
+                prepared.question, prepared.passages, prepared.history, settings,
+                refusal=settings.refusal_text,
+            )
         except ProviderError as exc:
             text, citations, abstained = _extractive(corpus, prepared)
             return _result(
@@ -214,7 +217,8 @@ def answer_stream(
         started = time.perf_counter()
         try:
             stream = llm_answer_stream(
-                prepared.question, prepared.passages, prepared.history, settings
+                prepared.question, prepared.passages, prepared.history, settings,
+                refusal=settings.refusal_text,
             )
             yield from stream
             result = stream.finish()

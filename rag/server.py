@@ -1,0 +1,137 @@
+"""``rag serve``: the chat UI at ``/``, the HTTP API at ``/api`` and ``/v1``, on one port.
+
+Gradio is mounted on a FastAPI app, so one process and one port serve both. The heavy
+imports (FastAPI, Gradio, uvicorn) happen when the server is built, not at ``import rag``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from rag.service import RagService
+    from rag.settings import Settings
+
+log = logging.getLogger("rag.server")
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rag")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "0"
+
+
+def warm_up(service: RagService) -> None:
+    """Load the embedding model, the index and the BM25 tables, so the first question is fast."""
+    from rag.errors import RagError
+
+    try:
+        health = service.health()
+        if health.get("passages"):
+            service.retrieve("warm up", top_k=1)
+    except RagError as exc:
+        print(f"warning: {exc}", file=sys.stderr, flush=True)
+
+
+def create_app(service: RagService, warm: bool = True) -> FastAPI:
+    """The whole application: API routes first, then the Gradio UI mounted at ``/``."""
+    import gradio as gr
+    from fastapi import FastAPI
+    from starlette.concurrency import run_in_threadpool
+
+    from rag.api import UploadSizeLimit, api_router, install_error_handlers, openai_router
+    from ui.app import build_ui, mount_options
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            await run_in_threadpool(warm_up, service)
+        yield
+
+    app = FastAPI(
+        title="rag: cited answers from news articles",
+        version=_version(),
+        description=(
+            "Ask questions about the indexed articles and get short answers with citations. "
+            "`/api` speaks the answer contract (docs/api.md); `/v1` is OpenAI-compatible. "
+            "When the server has RAG_API_TOKEN set, send `Authorization: Bearer <token>`."
+        ),
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(UploadSizeLimit, max_bytes=service.settings.max_upload_bytes)
+    app.include_router(api_router(service))
+    app.include_router(openai_router(service))
+    blocks = build_ui(service)
+    return gr.mount_gradio_app(app, blocks, path="/", **mount_options(service.settings))
+
+
+def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add ``rag serve`` to the CLI's sub-command parsers."""
+    from rag.cli import _common
+
+    serve_parser = commands.add_parser(
+        "serve", help="serve the chat UI and the HTTP API (default http://127.0.0.1:7860)"
+    )
+    _common(serve_parser)
+    serve_parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="port to listen on (default 7860)")
+    return serve_parser
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``rag serve``: settings from the flags, then :func:`serve`."""
+    from rag.cli import _settings
+
+    settings = _settings(args)
+    if getattr(args, "host", None):
+        settings.host = args.host
+    if getattr(args, "port", None) is not None:
+        settings.port = args.port
+    serve(settings)
+    return 0
+
+
+def public_url(settings: Settings) -> str:
+    """The address to print: a wildcard host is shown as the loopback address."""
+    host = settings.host
+    shown = "127.0.0.1" if host in {"0.0.0.0", ""} else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{settings.port}/"
+
+
+def serve(settings: Settings) -> None:
+    """Run the server until interrupted."""
+    from rag.offline import apply_offline_env
+
+    apply_offline_env()
+    import uvicorn
+
+    from rag.service import RagService
+
+    if settings.host not in LOOPBACK and settings.api_token is None:
+        print(
+            f"warning: listening on {settings.host} without RAG_API_TOKEN: anyone who can reach "
+            "this port can read, add and delete articles. Set RAG_API_TOKEN to require a token.",
+            file=sys.stderr,
+            flush=True,
+        )
+    service = RagService(settings)
+    app = create_app(service)
+    url = public_url(settings)
+    print(f"rag: serving on {url}  (chat: {url}  API docs: {url}docs)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -1,0 +1,96 @@
+"""The answer contract and the offline answerer, on a real index of the seed articles."""
+
+import json
+
+import pytest
+
+from rag.errors import InputError, InputTooLargeError
+from rag.ingest import load_documents
+from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS
+
+CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "retrieved", "model",
+                 "timings_ms"}
+CITATION_KEYS = {"n", "doc_id", "title", "url", "date", "text", "quote", "start", "end", "score"}
+
+
+def test_abu_dhabi_question_names_kostyukov_from_the_abu_dhabi_article(seeded_service):
+    result = seeded_service.answer("Who led Russia's delegation in Abu Dhabi?")
+    assert not result.abstained
+    assert "Kostyukov" in result.answer
+    cited = {c.doc_id for c in result.citations}
+    assert ABU_DHABI_DOC in cited
+    assert PARIS_DOC not in cited
+    kostyukov = [c for c in result.citations if "Kostyukov" in c.quote]
+    assert kostyukov and kostyukov[0].doc_id == ABU_DHABI_DOC
+
+
+def test_paris_question_names_kozak_from_the_paris_article(seeded_service):
+    result = seeded_service.answer("Who led Russia's delegation at the Paris talks with Ukraine?")
+    assert "Kozak" in result.answer
+    assert result.citations[0].doc_id == PARIS_DOC
+    assert "Kostyukov" not in result.answer
+
+
+def test_question_outside_the_articles_is_refused(seeded_service):
+    result = seeded_service.answer("What is the capital of Australia?")
+    assert result.abstained
+    assert result.citations == []
+    assert result.answer == seeded_service.settings.refusal_text
+
+
+def test_every_shown_sentence_is_a_cited_quote(seeded_service):
+    result = seeded_service.answer("How many troops had Russia amassed on Ukraine's border?")
+    assert not result.abstained
+    rebuilt = " ".join(f"{c.quote} [{c.n}]" for c in result.citations)
+    assert result.answer == rebuilt
+    for c in result.citations:
+        assert c.quote in c.text
+
+
+def test_quote_offsets_locate_the_quote_in_the_cleaned_article(seeded_service):
+    articles = {d.doc_id: d.text for d in load_documents([SEEDS], 10**7).documents}
+    for question in ("Who led Russia's delegation in Abu Dhabi?", "Who is Steven Pifer?"):
+        for c in seeded_service.answer(question).citations:
+            assert articles[c.doc_id][c.start : c.end] == c.quote
+
+
+def test_contract_json_has_the_documented_fields(seeded_service):
+    data = json.loads(json.dumps(seeded_service.answer("Who is Steven Pifer?").to_dict()))
+    assert CONTRACT_KEYS <= set(data)
+    assert set(data["timings_ms"]) >= {"retrieve", "answer", "total"}
+    assert data["model"] == "extractive"
+    assert data["retrieved"] and all(isinstance(d, str) for d in data["retrieved"])
+    for citation in data["citations"]:
+        assert set(citation) == CITATION_KEYS
+        assert [citation["n"] for citation in data["citations"]] == list(
+            range(1, len(data["citations"]) + 1)
+        )
+        assert f"[{citation['n']}]" in data["answer"]
+
+
+def test_follow_up_uses_the_history(seeded_service):
+    history = [
+        {"role": "user", "content": "Who led Russia's delegation in Abu Dhabi?"},
+        {"role": "assistant", "content": "Igor Kostyukov [1]"},
+    ]
+    result = seeded_service.answer("And who led Ukraine's?", history=history)
+    assert "Umerov" in result.answer
+    assert result.citations[0].doc_id == ABU_DHABI_DOC
+    assert result.search_query and "Abu Dhabi" in result.search_query
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_an_input_error(seeded_service, question):
+    with pytest.raises(InputError, match="empty"):
+        seeded_service.answer(question)
+
+
+def test_over_long_question_is_refused_before_any_work(seeded_service):
+    with pytest.raises(InputTooLargeError, match="limit"):
+        seeded_service.answer("why " * 1000)
+
+
+def test_other_scripts_and_control_characters_are_handled(seeded_service):
+    for question in ("Кто возглавлял делегацию?", "من قاد الوفد الروسي؟", "🇷🇺 delegation?\x00\x07"):
+        result = seeded_service.answer(question)
+        assert isinstance(result.answer, str)

@@ -1,0 +1,62 @@
+"""The ``rag`` command, in-process (same code path as the console script)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from rag.cli import main
+from tests.conftest import ABU_DHABI_DOC, REPO
+
+
+def _env_index(monkeypatch, index_dir):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(index_dir))
+
+
+def test_index_ask_json_remove_round_trip(tmp_path, seed_copy, monkeypatch, capsys):
+    _env_index(monkeypatch, tmp_path / "idx")
+    assert main(["index", str(seed_copy)]) == 0
+    assert "indexed 5 new" in capsys.readouterr().out
+    assert main(["ask", "Who led Russia's delegation in Abu Dhabi?", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "Kostyukov" in data["answer"]
+    assert ABU_DHABI_DOC in {c["doc_id"] for c in data["citations"]}
+    assert main(["remove", ABU_DHABI_DOC]) == 0
+    assert "removed 1" in capsys.readouterr().out
+    assert main(["documents"]) == 0
+    assert ABU_DHABI_DOC not in capsys.readouterr().out
+
+
+def test_errors_are_one_line_with_an_exit_code(tmp_path, monkeypatch, capsys):
+    _env_index(monkeypatch, tmp_path / "idx")
+    assert main(["ask", "   "]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    assert main(["index", str(tmp_path / "missing")]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert main(["ask", "x", "--from", "yesterday"]) == 2
+
+
+def test_flags_beat_env_vars_and_secrets_are_hidden(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_TOP_K", "7")
+    monkeypatch.setenv("RAG_LLM_API_KEY", "sk-very-secret")
+    assert main(["config", "--top-k", "3"]) == 0
+    out = capsys.readouterr().out
+    shown = json.loads(out)
+    assert shown["top_k"] == 3
+    assert "sk-very-secret" not in out and shown["llm_api_key"] == "**********"
+
+
+def test_bad_env_value_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setenv("RAG_TOP_K", "many")
+    assert main(["config"]) == 2
+    assert "top_k" in capsys.readouterr().err
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys, rag, rag.cli; rag.cli.build_parser(); "
+            "heavy = {'torch', 'chromadb', 'sentence_transformers', 'litellm', 'gradio'}; "
+            "print(sorted(heavy & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO, env={**os.environ}).stdout
+    assert out.strip() == "[]"
