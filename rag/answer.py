@@ -88,8 +88,10 @@ def prepare(
 
 def llm_citations(text: str, passages: list[Passage]) -> list[Citation]:
     """One citation per passage the LLM cited, quoting its sentence closest to the claim."""
+    from rag.llm import split_sentences
+
     citations: dict[int, Citation] = {}
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
+    for sentence in split_sentences(text):
         for match in _MARKER.finditer(sentence):
             n = int(match.group(1))
             if n not in citations and 1 <= n <= len(passages):
@@ -148,7 +150,10 @@ def answer_prepared(corpus: Corpus, prepared: Prepared) -> Answer:
 
         try:
             result = llm_answer(
-                prepared.question, prepared.passages, prepared.history, settings,
+                prepared.question,
+                prepared.passages,
+                prepared.history,
+                settings,
                 refusal=settings.refusal_text,
             )
         except ProviderError as exc:
@@ -217,7 +222,10 @@ def answer_stream(
         started = time.perf_counter()
         try:
             stream = llm_answer_stream(
-                prepared.question, prepared.passages, prepared.history, settings,
+                prepared.question,
+                prepared.passages,
+                prepared.history,
+                settings,
                 refusal=settings.refusal_text,
             )
             yield from stream

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import ConfigError, ProviderError
 from rag.prompts import render_prompt
+from rag.sentences import ABBREVIATIONS
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -43,14 +44,7 @@ _APOLOGY = re.compile(r"^(?:(?:i'm|i am)\s+)?(?:sorry|unfortunately|apologies)\s
 
 # A sentence end: punctuation, closing quotes, then any markers written after the stop.
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?:[ \t]*\[\d+\])*(?=\s|$)")
-_ABBREVIATIONS = frozenset(
-    {
-        *("mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gov", "sen", "rep", "gen"),
-        *("col", "lt", "sgt", "capt", "inc", "ltd", "co", "corp", "no", "vs", "etc"),
-        *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
-        *("u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m"),
-    }
-)
+_ABBREVIATIONS = ABBREVIATIONS | frozenset("u.s u.k u.n e.g i.e a.m p.m".split())
 
 
 @dataclass

@@ -13,15 +13,18 @@ if [[ ! -x .venv/bin/python ]]; then
     "$python" -m venv .venv
 fi
 
+# The machine's pip.conf names local mirrors that may be missing; pip warns once per package.
+pip() { .venv/bin/pip "$@" 2> >(grep -v "^WARNING: Location" >&2); }
+
 stamp=".venv/.installed${extras:+-test}"
 if [[ -f "$stamp" && "$stamp" -nt pyproject.toml ]]; then
     echo "==> .venv is up to date"
 else
     echo "==> installing torch 2.13.0 (CPU build) first, so nothing pulls CUDA wheels"
-    .venv/bin/pip install --quiet --upgrade pip
-    .venv/bin/pip install --quiet "torch==2.13.0"
+    pip install --quiet --upgrade pip
+    pip install --quiet "torch==2.13.0"
     echo "==> installing rag${extras}"
-    .venv/bin/pip install --quiet -e ".${extras}"
+    pip install --quiet -e ".${extras}"
     touch "$stamp"
 fi
 
