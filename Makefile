@@ -1,7 +1,6 @@
 # One task runner for people, the README and CI.
-PY := .venv/bin/python
 
-.PHONY: install install-test run index ask test lint format eval
+.PHONY: install install-test run index ask test lint format
 
 install:            ## create .venv and install the service
 	bash scripts/install.sh
@@ -12,8 +11,11 @@ install-test:       ## install the service plus test tools (and Debian chromium)
 index: install      ## index the seed articles into index/
 	.venv/bin/rag index seeds
 
-run: index          ## install, index seeds/ and answer the example question
+ask: index          ## install, index seeds/ and answer the example question
 	.venv/bin/rag ask "Who led Russia's delegation in Abu Dhabi?"
+
+run: ask            ## ...then serve the chat UI and HTTP API on http://127.0.0.1:7860
+	.venv/bin/rag serve
 
 test: install-test  ## install, lint, run the tests
 	bash scripts/test.sh

@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser("config", help="show the settings in force (secrets hidden)")
     _common(config)
+
+    from rag.evaluate.cli import add_eval_parser
+    from rag.server import add_serve_parser
+
+    add_serve_parser(commands)
+    add_eval_parser(commands)
     return parser
 
 
