@@ -44,7 +44,8 @@ SENTENCES_TO_EMBED = 16
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 # Two or more capitalised words in a row, not after "the": a person's name ("Igor Kostyukov"),
 # rather than an institution or country ("the United States", "the White House").
-_NAME_RUN = re.compile(r"(?<![Tt]he )\b[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:[ -][A-ZÀ-ÖØ-Þ][\w'’.-]+)+")
+_NAME_RUN = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:[ -][A-ZÀ-ÖØ-Þ][\w'’.-]+)+")
+_THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
 _CALENDAR = re.compile(
     r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|"
     r"march|april|may|june|july|august|september|october|november|december)$"
@@ -61,7 +62,9 @@ _TIME = re.compile(
     r"century|decade|morning|evening|night)s?\b",
     re.IGNORECASE,
 )
-_QUESTION_TYPES = (
+# First match wins. "Who is Steven Pifer?" asks for a description, not for another name.
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"^\W*(?i:and\s+)?(?i:who\s+(?:is|was|are|were))\s+[A-ZÀ-ÖØ-Þ]"), None),
     (re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose)\b", re.I), "person"),
     (
         re.compile(r"\b(?:how many|how much|what percentage|how long|how old|what number)\b", re.I),
@@ -120,7 +123,11 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
         return bool(_TIME.search(sentence))
     asked = set(terms(question))
     if kind == "person":
-        return any(_new_terms(re.split(r"[ -]", run), asked) for run in _NAME_RUN.findall(sentence))
+        return any(
+            _new_terms(re.split(r"[ -]", run.group()), asked)
+            for run in _NAME_RUN.finditer(sentence)
+            if not _THE_BEFORE.search(sentence, 0, run.start())
+        )
     words = _CAPITALISED.findall(sentence)
     if sentence[:1].isupper():
         words = words[1:]  # the first word is capitalised anyway
@@ -227,11 +234,15 @@ def extractive_answer(
     if not supported:
         return settings.refusal_text, [], True
     ranked = sorted(_with_similarity(supported, query_vector, embedder), key=lambda c: -c.score)
-    chosen = [ranked[0]]
+    best = ranked[0]
+    chosen = [best]
     for other in ranked[1:]:
         if len(chosen) >= settings.answer_max_sentences:
             break
-        if other.score >= settings.answer_second_ratio * ranked[0].score:
+        # Further sentences come from the same article: one answer speaks of one event, and
+        # a close runner-up from another article is usually the same role at another meeting.
+        same_article = other.passage.chunk.doc_id == best.passage.chunk.doc_id
+        if same_article and other.score >= settings.answer_second_ratio * best.score:
             chosen.append(other)
     # Read the chosen sentences in passage order, and in article order within a passage.
     rank = {id(p): i for i, p in enumerate(passages)}

@@ -59,6 +59,7 @@ class LexicalIndex:
         self.chunk_dates = chunk_dates
         self.documents = documents
         self._bm25 = bm25
+        self._positions: dict[str, int] | None = None
 
     # Building ---------------------------------------------------------------------------
     @classmethod
@@ -126,16 +127,29 @@ class LexicalIndex:
             keep &= (self.chunk_dates <= int(date_to.replace("-", ""))) & (self.chunk_dates > 0)
         return keep
 
-    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Top ``n`` chunks by BM25: (chunk_id, score), best first; zero scores left out."""
+    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:
+        """BM25 score of every chunk (in ``chunk_ids`` order), or None when no term is known."""
         import numpy as np
 
         query_terms = [t for t in terms(query) if t in self._vocab]
         if self._bm25 is None or not query_terms:
-            return []
+            return None
         scores = self._bm25.get_scores(query_terms)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
+        return np.where(mask, scores, 0.0) if mask is not None else scores
+
+    def position(self, chunk_id: str) -> int | None:
+        """Where ``chunk_id`` stands in ``chunk_ids`` (and so in :meth:`scores`)."""
+        if self._positions is None:
+            self._positions = {cid: i for i, cid in enumerate(self.chunk_ids)}
+        return self._positions.get(chunk_id)
+
+    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top ``n`` chunks by BM25: (chunk_id, score), best first; zero scores left out."""
+        import numpy as np
+
+        scores = self.scores(query, mask)
+        if scores is None:
+            return []
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -1,4 +1,9 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates, fused into one ranking."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates, fused into one ranking.
+
+Each retriever proposes its best ``candidates``; every proposed chunk then gets *both* scores
+(its cosine similarity from the stored vector, its BM25 score from the full score vector), so
+a chunk that one retriever ranks first and the other merely misses is not lost in fusion.
+"""
 
 from __future__ import annotations
 
@@ -33,23 +38,84 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _rank_scores(ranked: list[tuple[str, float]], rrf_k: int) -> dict[str, float]:
-    return {cid: 1.0 / (rrf_k + rank) for rank, (cid, _) in enumerate(ranked, start=1)}
+@dataclass(frozen=True)
+class Scored:
+    """A candidate chunk with both retrievers' scores."""
+
+    chunk_id: str
+    dense: float
+    lexical: float
 
 
-def fuse(
-    dense: list[tuple[str, float]], lexical: list[tuple[str, float]], settings: Settings
-) -> list[tuple[str, float]]:
-    """Weighted reciprocal-rank fusion of two rankings: (chunk_id, fused score), best first.
+def _min_max(values: list[float]) -> list[float]:
+    low, high = min(values), max(values)
+    if high - low <= 0:
+        return [1.0 if high > 0 else 0.0 for _ in values]
+    return [(v - low) / (high - low) for v in values]
 
-    RRF needs no score calibration between cosine similarities and BM25 scores, which
-    differ in scale from corpus to corpus.
+
+def _ranks(values: list[float]) -> list[int]:
+    order = sorted(range(len(values)), key=lambda i: -values[i])
+    ranks = [0] * len(values)
+    for rank, i in enumerate(order, start=1):
+        ranks[i] = rank
+    return ranks
+
+
+def fuse(candidates: list[Scored], settings: Settings) -> list[tuple[str, float]]:
+    """One ranking from both scores: (chunk_id, fused score), best first.
+
+    ``convex`` adds the min-max normalised scores with the configured weights (scales differ
+    between cosine and BM25, and between corpora, hence the normalisation); ``rrf`` adds
+    1 / (k + rank) of each retriever's ranking.
     """
-    fused: dict[str, float] = {}
-    for weight, ranked in ((settings.dense_weight, dense), (settings.lexical_weight, lexical)):
-        for cid, score in _rank_scores(ranked, settings.rrf_k).items():
-            fused[cid] = fused.get(cid, 0.0) + weight * score
-    return sorted(fused.items(), key=lambda item: -item[1])
+    if not candidates:
+        return []
+    dense = [c.dense for c in candidates]
+    lexical = [c.lexical for c in candidates]
+    wd, wl = settings.dense_weight, settings.lexical_weight
+    if settings.fusion == "rrf":
+        k = settings.rrf_k
+        fused = [
+            wd / (k + rd) + wl / (k + rl)
+            for rd, rl in zip(_ranks(dense), _ranks(lexical), strict=True)
+        ]
+    else:
+        total = (wd + wl) or 1.0
+        fused = [
+            (wd * d + wl * lx) / total
+            for d, lx in zip(_min_max(dense), _min_max(lexical), strict=True)
+        ]
+    ranked = sorted(
+        zip((c.chunk_id for c in candidates), fused, strict=True), key=lambda item: -item[1]
+    )
+    return ranked
+
+
+def candidates(
+    corpus: Corpus, query: str, query_vector: np.ndarray, n: int, filters: Filters
+) -> list[Scored]:
+    """The union of both retrievers' top ``n``, each chunk with both scores."""
+    lexical = corpus.lexical
+    dense_hits = dict(corpus.store.query(query_vector, n, where=filters.chroma_where()))
+    mask = lexical.mask(filters.doc_ids, filters.date_from, filters.date_to)
+    bm25 = lexical.scores(query, mask)
+    lexical_hits: list[str] = []
+    if bm25 is not None:
+        import numpy as np
+
+        top = np.argpartition(-bm25, min(n, len(bm25)) - 1)[:n]
+        lexical_hits = [lexical.chunk_ids[i] for i in top if bm25[i] > 0]
+    missing = [cid for cid in lexical_hits if cid not in dense_hits]
+    for cid, vector in corpus.store.embeddings(missing).items():
+        dense_hits[cid] = float(vector @ query_vector)
+    out = []
+    for cid in dict.fromkeys([*dense_hits, *lexical_hits]):
+        position = lexical.position(cid)
+        score = float(bm25[position]) if bm25 is not None and position is not None else 0.0
+        if cid in dense_hits:
+            out.append(Scored(cid, dense_hits[cid], score))
+    return out
 
 
 def retrieve(
@@ -63,19 +129,14 @@ def retrieve(
     """The ``top_k`` passages for ``query``, best first."""
     top_k = top_k or settings.top_k
     filters = filters or Filters()
-    lexical = corpus.lexical
     if query_vector is None:
         query_vector = corpus.embedder.embed([query])[0]
-    n = max(settings.candidates, top_k)
-    dense = corpus.store.query(query_vector, n, where=filters.chroma_where())
-    mask = lexical.mask(filters.doc_ids, filters.date_from, filters.date_to)
-    lexical_hits = lexical.search(query, n, mask)
-    fused = fuse(dense, lexical_hits, settings)[:top_k]
+    scored = candidates(corpus, query, query_vector, max(settings.candidates, top_k), filters)
+    by_id = {c.chunk_id: c for c in scored}
+    fused = fuse(scored, settings)[:top_k]
     stored = corpus.store.get([cid for cid, _ in fused])
-    dense_scores = dict(dense)
-    lexical_scores = dict(lexical_hits)
     return [
-        Passage(stored[cid].chunk, score, dense_scores.get(cid), lexical_scores.get(cid))
+        Passage(stored[cid].chunk, score, by_id[cid].dense, by_id[cid].lexical)
         for cid, score in fused
         if cid in stored
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -42,6 +42,8 @@ class Settings(BaseModel):
     # Retrieval
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(40, ge=1)  # per retriever, before fusion
+    # "convex": weighted sum of min-max normalised scores; "rrf": reciprocal-rank fusion.
+    fusion: Literal["convex", "rrf"] = "convex"
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     lexical_weight: float = Field(1.0, ge=0)

@@ -243,6 +243,18 @@ class ChunkStore:
             )
         }
 
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id (missing ids are left out)."""
+        import numpy as np
+
+        if not chunk_ids:
+            return {}
+        result = self._call("get", ids=list(chunk_ids), include=["embeddings"])
+        return {
+            cid: np.asarray(vector, dtype=np.float32)
+            for cid, vector in zip(result["ids"], result["embeddings"], strict=True)
+        }
+
     def iter_all(self) -> Iterator[StoredChunk]:
         """Every chunk, page by page (for rebuilding the lexical index)."""
         offset = 0
