@@ -21,7 +21,7 @@ from datetime import date
 from http import HTTPStatus
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -89,10 +89,11 @@ def safe_filename(name: str | None) -> str:
     raw = unicodedata.normalize("NFC", (name or "").replace("\\", "/"))
     if ".." in raw or "\x00" in raw:
         raise InputError(f"file name {name!r} is not allowed: give a plain file name")
-    base = _UNSAFE_NAME_CHARS.sub("_", raw.rsplit("/", 1)[-1]).strip(" .")
-    suffix = Path(base).suffix.lower()
-    if not base or not Path(base).stem or base.startswith("."):
+    base = raw.rsplit("/", 1)[-1].strip()
+    if not base or base.startswith("."):
         raise InputError(f"file name {name!r} is not allowed: give a plain file name")
+    base = _UNSAFE_NAME_CHARS.sub("_", base).rstrip(" .")
+    suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(
             f"{base}: unsupported file type {suffix or '(no extension)'} (use {SUPPORTED_LIST})"
@@ -123,15 +124,15 @@ def store_upload(settings: Settings, name: str | None, data: bytes) -> Path:
     return target
 
 
-def index_uploads(
-    service: RagService, paths: list[Path], progress: Any = None
-) -> dict[str, Any]:
+def index_uploads(service: RagService, paths: list[Path], progress: Any = None) -> dict[str, Any]:
     """Index saved uploads; files that yield no article are deleted again.
 
     Raises :class:`InputError` when nothing at all could be read.
     """
     report = service.index(paths, wait_s=INDEX_WAIT_S, progress=progress)
-    skipped = [{"file": Path(s.path).name, "line": s.line, "reason": s.reason} for s in report.skipped]
+    skipped = [
+        {"file": Path(s.path).name, "line": s.line, "reason": s.reason} for s in report.skipped
+    ]
     read_from = {Path(s.path) for s in report.skipped}
     indexed_ids = set(report.added) | set(report.updated)
     catalogue = {d.doc_id: d for d in service.documents()}
@@ -141,7 +142,9 @@ def index_uploads(
             path.unlink(missing_ok=True)
     if skipped and not indexed_ids and not report.unchanged:
         first = report.skipped[0]
-        raise InputError(f"nothing indexed: {first.message.replace(str(first.path), Path(first.path).name)}")
+        raise InputError(
+            f"nothing indexed: {first.message.replace(str(first.path), Path(first.path).name)}"
+        )
     return {
         "added": report.added,
         "updated": report.updated,
@@ -379,7 +382,9 @@ def api_router(service: RagService) -> APIRouter:
         return {"documents": docs, "count": len(docs)}
 
     @router.post("/documents", tags=["documents"], status_code=201)
-    def upload(files: list[UploadFile] = File(..., description=SUPPORTED_LIST)) -> dict[str, Any]:
+    def upload(
+        files: Annotated[list[UploadFile], File(description=f"articles: {SUPPORTED_LIST}")],
+    ) -> dict[str, Any]:
         """Upload and index articles (multipart field ``files``, repeatable)."""
         limit = service.settings.max_upload_bytes
         saved = []
@@ -399,8 +404,8 @@ def api_router(service: RagService) -> APIRouter:
         methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
         include_in_schema=False,
     )
-    def unknown(rest: str) -> None:
-        raise NotFoundError(f"no API route /api/{rest}: see /docs")
+    def unknown(rest: str, request: Request) -> None:
+        raise NotFoundError(f"no API route {request.method} /api/{rest}: see /docs")
 
     return router
 

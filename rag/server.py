@@ -44,8 +44,11 @@ def warm_up(service: RagService) -> None:
         print(f"warning: {exc}", file=sys.stderr, flush=True)
 
 
-def create_app(service: RagService, warm: bool = True) -> FastAPI:
-    """The whole application: API routes first, then the Gradio UI mounted at ``/``."""
+def create_app(service: RagService, warm: bool = True, ready_message: str | None = None) -> FastAPI:
+    """The whole application: API routes first, then the Gradio UI mounted at ``/``.
+
+    ``warm`` loads the model and index at startup; ``ready_message`` is printed after that.
+    """
     import gradio as gr
     from fastapi import FastAPI
     from starlette.concurrency import run_in_threadpool
@@ -57,6 +60,8 @@ def create_app(service: RagService, warm: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI):
         if warm:
             await run_in_threadpool(warm_up, service)
+        if ready_message:
+            print(ready_message, flush=True)
         yield
 
     app = FastAPI(
@@ -114,6 +119,16 @@ def public_url(settings: Settings) -> str:
     return f"http://{shown}:{settings.port}/"
 
 
+def startup_warning(settings: Settings) -> str | None:
+    """The warning to print when the server is reachable from other machines without a token."""
+    if settings.host in LOOPBACK or settings.api_token is not None:
+        return None
+    return (
+        f"warning: listening on {settings.host} without RAG_API_TOKEN: anyone who can reach "
+        "this port can read, add and delete articles. Set RAG_API_TOKEN to require a token."
+    )
+
+
 def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     from rag.offline import apply_offline_env
@@ -123,15 +138,11 @@ def serve(settings: Settings) -> None:
 
     from rag.service import RagService
 
-    if settings.host not in LOOPBACK and settings.api_token is None:
-        print(
-            f"warning: listening on {settings.host} without RAG_API_TOKEN: anyone who can reach "
-            "this port can read, add and delete articles. Set RAG_API_TOKEN to require a token.",
-            file=sys.stderr,
-            flush=True,
-        )
-    service = RagService(settings)
-    app = create_app(service)
+    warning = startup_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     url = public_url(settings)
-    print(f"rag: serving on {url}  (chat: {url}  API docs: {url}docs)", flush=True)
+    print(f"rag: serving on {url}  (API docs: {url}docs); loading the index…", flush=True)
+    service = RagService(settings)
+    app = create_app(service, ready_message=f"rag: ready at {url}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -5,6 +5,7 @@ Nothing is read at import time: call :func:`load_settings` and pass the result d
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -75,6 +76,9 @@ class Settings(BaseModel):
     api_token: SecretStr | None = None
     max_upload_bytes: int = Field(20_000_000, ge=1)
 
+    # Shown on the chat's empty screen; written for the corpus at hand (see rag.toml).
+    example_questions: list[str] = Field(default_factory=list)
+
     debug: bool = False
 
     def public_dict(self) -> dict[str, Any]:
@@ -101,11 +105,23 @@ def _read_config_file(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
+LIST_FIELDS = frozenset({"example_questions"})
+
+
 def _read_env(environ: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in Settings.model_fields:
         raw = environ.get(f"{ENV_PREFIX}{name.upper()}")
-        if raw is not None and raw != "":
+        if raw is None or raw == "":
+            continue
+        if name in LIST_FIELDS:
+            try:
+                values[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(
+                    f'{ENV_PREFIX}{name.upper()} must be a JSON list, e.g. \'["a", "b"]\''
+                ) from exc
+        else:
             values[name] = raw
     return values
 

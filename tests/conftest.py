@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,9 +32,13 @@ def embedder() -> Embedder:
     return model
 
 
+# Example questions for the seed corpus, as a user would put them in rag.toml.
+SEED_EXAMPLES = ["Who led Russia's delegation in Abu Dhabi?", "Where did Kerry and Lavrov meet?"]
+
+
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
-    """Settings isolated from the developer's env vars and rag.toml."""
-    return load_settings(config_file=None, environ={}, index_dir=index_dir, **overrides)
+    """Settings isolated from the developer's env vars and rag.toml (an empty config file)."""
+    return load_settings(config_file=Path(os.devnull), environ={}, index_dir=index_dir, **overrides)
 
 
 @pytest.fixture
@@ -53,7 +58,9 @@ def seeded_service(
 ) -> Iterator[RagService]:
     """A service whose index holds the five seed articles (shared, read-only in tests)."""
     index_dir = tmp_path_factory.mktemp("seeded") / "index"
-    service = RagService(make_settings(index_dir), embedder=embedder)
+    service = RagService(
+        make_settings(index_dir, example_questions=SEED_EXAMPLES), embedder=embedder
+    )
     service.index([SEEDS])
     yield service
     shutil.rmtree(index_dir, ignore_errors=True)

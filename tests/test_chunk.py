@@ -1,10 +1,13 @@
+import itertools
+
 from rag.chunk import chunk_document, embedding_text
 from rag.types import Document
 
 
 def _document(sentences: int) -> Document:
     body = " ".join(
-        f"Sentence {i} says the harbour and the bridge near the town were busy." for i in range(sentences)
+        f"Sentence {i} says the harbour and the bridge near the town were busy."
+        for i in range(sentences)
     )
     return Document(doc_id="doc", title="A title", text=body)
 
@@ -17,7 +20,7 @@ def test_chunks_respect_budget_offsets_and_overlap(embedder):
         assert doc.text[chunk.start : chunk.end] == chunk.text
         assert embedder.count_tokens([chunk.text])[0] <= 120 + 5  # joins add a few tokens
         assert chunk.chunk_id == f"doc::{chunk.index}"
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start < before.end, "consecutive chunks overlap"
         assert after.start > before.start
     assert chunks[-1].end == len(doc.text)

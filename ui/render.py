@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+EXCERPT_CONTEXT = 240  # characters of passage shown either side of the quote
 
 
 def esc(text: object) -> str:
@@ -50,7 +51,9 @@ def pending_html(text: str = "") -> str:
             '<div class="answer pending"><span class="dots" aria-hidden="true">'
             "<i></i><i></i><i></i></span> Searching the articles…</div>"
         )
-    return f'<div class="answer streaming">{_paragraphs(esc(text))}<span class="caret"></span></div>'
+    return (
+        f'<div class="answer streaming">{_paragraphs(esc(text))}<span class="caret"></span></div>'
+    )
 
 
 def answer_html(answer: dict[str, Any], turn: int) -> str:
@@ -62,12 +65,12 @@ def answer_html(answer: dict[str, Any], turn: int) -> str:
         if n not in titles:
             return match.group(0)
         return (
-            f'<a class="cite" href="#{card_id(turn, n)}" title="{esc(titles[n])}" '
-            f'data-n="{n}">{n}</a>'
+            f'<a class="cite" href="#{card_id(turn, n)}" title="Source {n}: {esc(titles[n])}">'
+            f'<span class="br">[</span>{n}<span class="br">]</span></a>'
         )
 
     body = _paragraphs(_MARKER.sub(link, esc(answer.get("answer", ""))))
-    classes = "answer abstained" if answer.get("abstained") else "answer"
+    classes = "answer done abstained" if answer.get("abstained") else "answer done"
     parts = [f'<div class="{classes}">{body}']
     if answer.get("abstained"):
         parts.append(
@@ -86,7 +89,7 @@ def answer_html(answer: dict[str, Any], turn: int) -> str:
 
 def error_html(message: str) -> str:
     """An answer that failed: the error, fit to act on."""
-    return f'<div class="answer failed"><div class="notice error">{esc(message)}</div></div>'
+    return f'<div class="answer done failed"><div class="notice error">{esc(message)}</div></div>'
 
 
 def highlighted_passage(text: str, quote: str) -> str:
@@ -96,6 +99,38 @@ def highlighted_passage(text: str, quote: str) -> str:
         return esc(text)
     end = at + len(quote)
     return f"{esc(text[:at])}<mark>{esc(text[at:end])}</mark>{esc(text[end:])}"
+
+
+def _trim_before(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[-limit:]
+    for stop in (". ", "\n"):
+        at = cut.find(stop)
+        if 0 <= at < limit // 2:
+            return "… " + cut[at + len(stop) :].lstrip()
+    space = cut.find(" ")
+    return "…" + cut[space:] if space >= 0 else "…" + cut
+
+
+def _trim_after(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + " …"
+
+
+def excerpt_html(text: str, quote: str, context: int = EXCERPT_CONTEXT) -> tuple[str, bool]:
+    """(escaped excerpt around the highlighted quote, whether the passage was shortened)."""
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        short = _trim_after(text, 3 * context)
+        return esc(short), short != text
+    before = _trim_before(text[:at], context)
+    after = _trim_after(text[at + len(quote) :], context)
+    shortened = before != text[:at] or after != text[at + len(quote) :]
+    return f"{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}", shortened
 
 
 def card_html(citation: dict[str, Any], turn: int) -> str:
@@ -111,18 +146,26 @@ def card_html(citation: dict[str, Any], turn: int) -> str:
     meta = [esc(citation["date"])] if citation.get("date") else ["undated"]
     if url:
         meta.append(esc(urlparse(url).netloc.removeprefix("www.")))
-    meta.append(f'<code>{esc(citation.get("doc_id"))}</code>')
-    passage = highlighted_passage(citation.get("text", ""), citation.get("quote", ""))
+    meta.append(f"<code>{esc(citation.get('doc_id'))}</code>")
+    text, quote = citation.get("text", ""), citation.get("quote", "")
+    passage, shortened = excerpt_html(text, quote)
+    full = ""
+    if shortened:
+        full = (
+            '<details class="full"><summary>Whole passage</summary>'
+            f'<div class="passage">{highlighted_passage(text, quote)}</div></details>'
+        )
     return (
         f'<article class="card" id="{card_id(turn, n)}">'
         f'<div class="card-head"><span class="num">{n}</span>'
         f'<div><h4 class="card-title">{title}</h4>'
         f'<div class="card-meta">{" · ".join(meta)}</div></div></div>'
-        f'<div class="passage">{passage}</div></article>'
+        f'<div class="passage">{passage}</div>{full}</article>'
     )
 
 
-EMPTY_SOURCES = (
+PANEL_TITLE = '<h3 class="panel-title">Sources</h3>'
+EMPTY_SOURCES = PANEL_TITLE + (
     '<div class="sources-empty"><div class="icon" aria-hidden="true">❝</div>'
     "<p><b>Sources appear here.</b></p><p>Every answer lists the passages it quotes, with the "
     "supporting sentence highlighted. Click a number in an answer to jump to its source.</p></div>"
@@ -136,7 +179,9 @@ def sources_html(turns: list[dict[str, Any]]) -> str:
         answer = entry.get("answer")
         if not answer:
             continue
-        head = [f'<div class="group-q"><span class="qnum">Q{turn}</span>{esc(entry["question"])}</div>']
+        head = [
+            f'<div class="group-q"><span class="qnum">Q{turn}</span>{esc(entry["question"])}</div>'
+        ]
         if answer.get("search_query"):
             head.append(
                 f'<div class="searched">Searched for: <q>{esc(answer["search_query"])}</q></div>'
@@ -148,7 +193,7 @@ def sources_html(turns: list[dict[str, Any]]) -> str:
         groups.append(f'<section class="group{latest}">{"".join(head)}{cards}</section>')
     if not groups:
         return EMPTY_SOURCES
-    return f'<div class="sources">{"".join(groups)}</div>'
+    return f'{PANEL_TITLE}<div class="sources">{"".join(groups)}</div>'
 
 
 def documents_html(docs: list[dict[str, Any]]) -> str:
