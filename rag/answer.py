@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from rag.corpus import Corpus
 
 EXTRACTIVE_MODEL = "extractive"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, invisible format characters (zero-width space, word joiner, BOM, bidi
+# overrides) and lone surrogates (a JSON "\ud800" escape), which the tokenizer cannot encode.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -46,7 +50,8 @@ def check_history(history: list[dict] | None) -> list[dict]:
             raise InputError(
                 'history must be a list of {"role": "user"|"assistant", "content": "..."} objects'
             )
-        turns.append({"role": turn["role"], "content": str(turn.get("content") or "")})
+        content = _CONTROL.sub(" ", str(turn.get("content") or ""))
+        turns.append({"role": turn["role"], "content": content})
     return turns
 
 

@@ -274,8 +274,8 @@ def _jsonl_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Skipped(str(path), f"malformed JSON ({exc.msg})", line=number)
+        except (ValueError, RecursionError) as exc:
+            yield Skipped(str(path), f"malformed JSON ({_json_problem(exc)})", line=number)
             continue
         yield _object_document(obj, path, line=number)
 
@@ -283,8 +283,8 @@ def _jsonl_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
 def _json_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Skip(f"malformed JSON ({exc.msg} at line {exc.lineno})") from exc
+    except (ValueError, RecursionError) as exc:
+        raise _Skip(f"malformed JSON ({_json_problem(exc, with_line=True)})") from exc
     if isinstance(data, dict):
         yield _object_document(data, path)
     elif isinstance(data, list):
@@ -292,6 +292,15 @@ def _json_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
             yield _object_document(obj, path, item=number)
     else:
         raise _Skip("JSON must be an object or a list of objects")
+
+
+def _json_problem(exc: ValueError | RecursionError, with_line: bool = False) -> str:
+    """What is wrong with a JSON text; nesting or numbers beyond Python's limits included."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}" if with_line else exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(":")[0]  # e.g. an integer over the 4300-digit conversion limit
 
 
 def _object_document(

@@ -75,15 +75,21 @@ def _escape_attr(value: str) -> str:
     return " ".join(value.split()).replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
+def _defuse_markers(text: str) -> str:
+    """``[2]`` in an article reads as a citation to the model: show it as ``(2)``."""
+    return _MARKER.sub(lambda m: f"({m[0][1:-1].strip()})", text)
+
+
 def format_passages(passages: list[Passage]) -> str:
     """The passages as numbered ``<passage>`` elements, their text escaped."""
     blocks = []
     for n, passage in enumerate(passages, start=1):
         chunk = passage.chunk
-        attrs = f'n="{n}" title="{_escape_attr(chunk.title)}"'
+        attrs = f'n="{n}" title="{_escape_attr(_defuse_markers(chunk.title))}"'
         if chunk.date:
             attrs += f' date="{_escape_attr(chunk.date)}"'
-        blocks.append(f"<passage {attrs}>\n{_escape_text(chunk.text.strip())}\n</passage>")
+        text = _escape_text(_defuse_markers(chunk.text.strip()))
+        blocks.append(f"<passage {attrs}>\n{text}\n</passage>")
     return "\n".join(blocks)
 
 
