@@ -122,10 +122,9 @@ def _check_date(value: str | None) -> str | None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """``rag index``."""
-    service = _service(args)
-    if args.rebuild:
-        service.reset_index()
-    report = service.index(args.paths, prune=args.prune, wait_s=args.wait)
+    report = _service(args).index(
+        args.paths, prune=args.prune, wait_s=args.wait, rebuild=args.rebuild
+    )
     for skipped in report.skipped:
         print(f"warning: {skipped.message}", file=sys.stderr)
     for doc_id in report.duplicates:

@@ -9,6 +9,7 @@ from typing import Any
 from rag.chunk import CHUNKER_VERSION
 from rag.embed import Embedder
 from rag.lexical import DocumentInfo, LexicalIndex
+from rag.lock import is_locked
 from rag.settings import Settings
 from rag.store import ChunkStore
 
@@ -60,16 +61,20 @@ class Corpus:
             if self._lexical is None or self._lexical.generation != generation:
                 loaded = LexicalIndex.load(self._lexical_dir)
                 if loaded is None or loaded.generation != generation:
-                    loaded = self.rebuild_lexical(generation)
+                    # A reader rebuilding while a writer works keeps its copy in memory only:
+                    # saved under the writer's stamp it could outlive a writer that dies.
+                    save = not is_locked(self.settings.index_dir)
+                    loaded = self.rebuild_lexical(generation, save=save)
                 self._lexical = loaded
             return self._lexical
 
-    def rebuild_lexical(self, generation: str | None = None) -> LexicalIndex:
-        """Rebuild the lexical index and catalogue from the store and save them."""
+    def rebuild_lexical(self, generation: str | None = None, save: bool = True) -> LexicalIndex:
+        """Rebuild the lexical index and catalogue from the store (and save them)."""
         generation = generation or self.store.generation
         lexical = LexicalIndex.build(generation, self.store.iter_all())
-        with contextlib.suppress(OSError):  # a read-only index folder still serves from memory
-            lexical.save(self._lexical_dir)
+        if save:
+            with contextlib.suppress(OSError):  # a read-only index folder serves from memory
+                lexical.save(self._lexical_dir)
         self._lexical = lexical
         return lexical
 

@@ -45,6 +45,7 @@ _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 # Two or more capitalised words in a row, not after "the": a person's name ("Igor Kostyukov"),
 # rather than an institution or country ("the United States", "the White House").
 _NAME_RUN = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:[ -][A-ZÀ-ÖØ-Þ][\w'’.-]+)+")
+_BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
 _THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
 _CALENDAR = re.compile(
     r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|"
@@ -218,6 +219,12 @@ def _with_similarity(
     ]
 
 
+def shown_quote(quote: str) -> str:
+    """The quote as the answer shows it: a bracketed number in the article ("[2]") becomes
+    "(2)", so only the answer's own markers read as citations."""
+    return _BRACKETED_NUMBER.sub(r"(\1)", quote)
+
+
 def extractive_answer(
     question: str,
     passages: list[Passage],
@@ -248,5 +255,5 @@ def extractive_answer(
     rank = {id(p): i for i, p in enumerate(passages)}
     chosen.sort(key=lambda c: (rank[id(c.passage)], c.span.start))
     citations = [make_citation(n, c.passage, c.span) for n, c in enumerate(chosen, start=1)]
-    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    text = " ".join(f"{shown_quote(c.quote)} [{c.n}]" for c in citations)
     return text, citations, False

@@ -141,6 +141,9 @@ def index_paths(
                 corpus.store.delete_documents(gone)
                 report.removed = gone
         if writer.stamped:
+            # Stamp again now that every write has landed: a reader that rebuilt its lexical
+            # index mid-write holds the first stamp and so rebuilds once more.
+            corpus.store.new_generation()
             corpus.rebuild_lexical()
     report.seconds = time.perf_counter() - started
     return report
@@ -158,5 +161,6 @@ def remove_documents(corpus: Corpus, doc_ids: Iterable[str], wait_s: float = 0.0
             )
         corpus.store.new_generation()
         corpus.store.delete_documents(doc_ids)
+        corpus.store.new_generation()
         corpus.rebuild_lexical()
     return doc_ids

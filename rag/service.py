@@ -17,6 +17,7 @@ from rag.corpus import Corpus
 from rag.embed import Embedder
 from rag.indexer import IndexReport, Progress, index_paths, remove_documents
 from rag.lexical import DocumentInfo
+from rag.lock import index_lock
 from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.types import Answer, Passage
@@ -48,11 +49,11 @@ class RagService:
                 self.__dict__["_corpus"] = Corpus(self.settings, self.embedder)
             return self.__dict__["_corpus"]
 
-    def reset_index(self) -> None:
-        """Delete the whole index, for a rebuild with other settings."""
+    def reset_index(self, wait_s: float = 0.0) -> None:
+        """Delete the whole index, for a rebuild with other settings (under the write lock)."""
         from rag.store import drop_index
 
-        with self._open_lock:
+        with index_lock(self.settings.index_dir, wait_s), self._open_lock:
             self.__dict__.pop("_corpus", None)
             drop_index(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
 
@@ -62,9 +63,13 @@ class RagService:
         prune: bool = False,
         wait_s: float = 0.0,
         progress: Progress | None = None,
+        rebuild: bool = False,
     ) -> IndexReport:
-        """Index the articles under ``paths`` (incrementally)."""
-        return index_paths(self.corpus, paths, prune=prune, wait_s=wait_s, progress=progress)
+        """Index the articles under ``paths`` (incrementally; ``rebuild`` starts over)."""
+        with index_lock(self.settings.index_dir, wait_s):
+            if rebuild:
+                self.reset_index()
+            return index_paths(self.corpus, paths, prune=prune, progress=progress)
 
     def remove(self, doc_ids: Sequence[str], wait_s: float = 0.0) -> list[str]:
         """Delete documents by id."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -87,6 +88,8 @@ class Settings(BaseModel):
         for name, value in data.items():
             if isinstance(getattr(self, name), SecretStr) and value:
                 data[name] = "**********"
+            elif name in URL_FIELDS and value:
+                data[name] = _URL_CREDENTIALS.sub(r"\1***@", value)
         return data
 
 
@@ -106,6 +109,8 @@ def _read_config_file(path: Path | None) -> dict[str, Any]:
 
 
 LIST_FIELDS = frozenset({"example_questions"})
+URL_FIELDS = frozenset({"chroma_url", "llm_api_base"})
+_URL_CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]+@", re.IGNORECASE)
 
 
 def _read_env(environ: dict[str, str]) -> dict[str, Any]:

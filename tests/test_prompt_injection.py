@@ -87,11 +87,6 @@ def test_hostile_text_is_only_ever_quoted_and_cited_to_its_article(hostile_servi
     assert "SYSTEM:" not in answer.answer or any(c.doc_id == HOSTILE_ID for c in answer.citations)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/extractive.py quotes a sentence with its '[2]' intact, so the article forges a "
-    "citation marker in the answer (fix: neutralise [n] in quoted sentences)",
-)
 def test_markers_inside_a_quoted_sentence_do_not_forge_citations(hostile_service):
     answer = hostile_service.answer("When was the harbour council dissolved?")
     assert "dissolved" in answer.answer

@@ -195,11 +195,6 @@ def test_second_writer_is_refused_or_waits_and_never_writes(
     assert service.corpus.store.count() == count + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RagService.reset_index drops the collection before index_paths takes the lock, so "
-    "`rag index --rebuild` deletes the index under a running writer (take index_lock in it)",
-)
 def test_rebuild_is_refused_while_another_process_writes(
     tmp_path, embedder, seeded_index, shared_model, capsys
 ):
@@ -207,8 +202,21 @@ def test_rebuild_is_refused_while_another_process_writes(
     service = RagService(make_settings(seeded_index), embedder=embedder)
     count = service.corpus.store.count()
     command = ["index", "--rebuild", str(tmp_path / "articles"), "--index-dir", str(seeded_index)]
-    with index_lock(seeded_index):
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another writer: a thread holds the lock as a process would
+        with index_lock(seeded_index):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
         code = main(command)
+    finally:
+        release.set()
+        holder.join()
     assert code == 4
     assert RagService(make_settings(seeded_index), embedder=embedder).corpus.store.count() == count
 
@@ -228,12 +236,6 @@ def _query_mid_write(monkeypatch, writer: RagService, reader: RagService, crash:
     monkeypatch.setattr(store, "add", add)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the generation is stamped only before a write, so a reader that rebuilds its lexical "
-    "index between the stamp and the write keeps it, missing the new chunks, for good "
-    "(rag/indexer.py: stamp again after the last write, before rebuild_lexical)",
-)
 def test_a_query_during_a_write_leaves_no_stale_lexical_index(
     tmp_path, embedder, seeded_index, monkeypatch
 ):
@@ -247,12 +249,6 @@ def test_a_query_during_a_write_leaves_no_stale_lexical_index(
     assert reader.retrieve("harbour of Port0001 reopened")[0].chunk.doc_id == "art0001"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reader that rebuilds mid-write saves its lexical index under the writer's new "
-    "generation; if the writer then dies the saved copy looks current but lacks what landed "
-    "(rag/corpus.py: do not save while index.lock is held, or mark a write in progress)",
-)
 def test_a_query_during_a_write_that_crashes_leaves_no_stale_lexical_index(
     tmp_path, embedder, seeded_index, monkeypatch
 ):

@@ -140,3 +140,14 @@ def test_dependencies_are_pinned_or_bounded_and_come_from_the_registry():
     for requirement in requirements:
         assert "://" not in requirement and "git+" not in requirement, requirement
         assert any(op in requirement for op in ("==", ">=", "<")), f"unbounded: {requirement}"
+
+
+def test_config_output_hides_credentials_inside_urls(monkeypatch, capsys):
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_CHROMA_URL", "http://admin:hunter2@127.0.0.1:8000")
+    monkeypatch.setenv("RAG_LLM_API_BASE", "https://user:pa55@llm.example.org/v1")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "pa55" not in out
+    assert "http://***@127.0.0.1:8000" in out
