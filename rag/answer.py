@@ -17,6 +17,8 @@ from rag.types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
     from rag.corpus import Corpus
+    from rag.llm import ValidatedAnswer
+    from rag.settings import Settings
 
 EXTRACTIVE_MODEL = "extractive"
 # Control characters, invisible format characters (zero-width space, word joiner, BOM, bidi
@@ -146,6 +148,39 @@ def _result(
     )
 
 
+def _fallback(corpus: Corpus, prepared: Prepared, started: float, exc: ProviderError) -> Answer:
+    """The extractive answer, with a notice saying why the LLM's was not used."""
+    text, citations, abstained = _extractive(corpus, prepared)
+    notice = f"The language model failed ({exc}); showing the extractive answer instead."
+    return _result(prepared, text, citations, abstained, EXTRACTIVE_MODEL, started, notice=notice)
+
+
+def _from_llm(
+    prepared: Prepared, result: ValidatedAnswer, settings: Settings, started: float
+) -> Answer:
+    """The answer for a validated LLM reply (a refusal abstains, with no citations)."""
+    model = settings.llm_model or ""
+    if result.is_refusal:
+        return _result(
+            prepared,
+            settings.refusal_text,
+            [],
+            True,
+            model,
+            started,
+            invalid=result.invalid_markers,
+        )
+    return _result(
+        prepared,
+        result.text,
+        llm_citations(result.text, prepared.passages),
+        False,
+        model,
+        started,
+        invalid=result.invalid_markers,
+    )
+
+
 def answer_prepared(corpus: Corpus, prepared: Prepared) -> Answer:
     """Answer a prepared question: with the LLM if one is set, falling back to extractive."""
     settings = corpus.settings
@@ -162,35 +197,8 @@ def answer_prepared(corpus: Corpus, prepared: Prepared) -> Answer:
                 refusal=settings.refusal_text,
             )
         except ProviderError as exc:
-            text, citations, abstained = _extractive(corpus, prepared)
-            return _result(
-                prepared,
-                text,
-                citations,
-                abstained,
-                EXTRACTIVE_MODEL,
-                started,
-                notice=f"The language model failed ({exc}); showing the extractive answer instead.",
-            )
-        if result.is_refusal:
-            return _result(
-                prepared,
-                settings.refusal_text,
-                [],
-                True,
-                settings.llm_model,
-                started,
-                invalid=result.invalid_markers,
-            )
-        return _result(
-            prepared,
-            result.text,
-            llm_citations(result.text, prepared.passages),
-            False,
-            settings.llm_model,
-            started,
-            invalid=result.invalid_markers,
-        )
+            return _fallback(corpus, prepared, started, exc)
+        return _from_llm(prepared, result, settings, started)
     if not prepared.passages:
         return _result(prepared, settings.refusal_text, [], True, EXTRACTIVE_MODEL, started)
     text, citations, abstained = _extractive(corpus, prepared)
@@ -236,38 +244,9 @@ def answer_stream(
             yield from stream
             result = stream.finish()
         except ProviderError as exc:
-            text, citations, abstained = _extractive(corpus, prepared)
-            final = _result(
-                prepared,
-                text,
-                citations,
-                abstained,
-                EXTRACTIVE_MODEL,
-                started,
-                notice=f"The language model failed ({exc}); showing the extractive answer instead.",
-            )
-            yield final
+            yield _fallback(corpus, prepared, started, exc)
             return
-        if result.is_refusal:
-            yield _result(
-                prepared,
-                settings.refusal_text,
-                [],
-                True,
-                settings.llm_model,
-                started,
-                invalid=result.invalid_markers,
-            )
-        else:
-            yield _result(
-                prepared,
-                result.text,
-                llm_citations(result.text, prepared.passages),
-                False,
-                settings.llm_model,
-                started,
-                invalid=result.invalid_markers,
-            )
+        yield _from_llm(prepared, result, settings, started)
         return
     final = answer_prepared(corpus, prepared)
     yield final.answer

@@ -159,15 +159,10 @@ def test_killed_index_run_recovers_and_queries_work_throughout(
     assert top and top[0].chunk.doc_id == "art0599"
 
 
-@pytest.mark.slow
-def test_second_writer_is_refused_or_waits_and_never_writes(
-    tmp_path, embedder, seeded_index, shared_model, capsys
-):
-    articles, index_dir = tmp_path / "articles", seeded_index
-    _write_articles(articles, 2)
-    service = RagService(make_settings(index_dir), embedder=embedder)
-    generation, count = service.corpus.store.generation, service.corpus.store.count()
-    held, release = threading.Event(), threading.Event()
+def _hold_lock_elsewhere(index_dir: Path, release: threading.Event) -> threading.Thread:
+    """Another writer: a thread takes the index lock (as another process would) and holds it
+    until ``release`` is set. Returns once the lock is held."""
+    held = threading.Event()
 
     def hold() -> None:
         with index_lock(index_dir):
@@ -176,8 +171,21 @@ def test_second_writer_is_refused_or_waits_and_never_writes(
 
     holder = threading.Thread(target=hold)
     holder.start()
+    assert held.wait(10)
+    return holder
+
+
+@pytest.mark.slow
+def test_second_writer_is_refused_or_waits_and_never_writes(
+    tmp_path, embedder, seeded_index, shared_model, capsys
+):
+    articles, index_dir = tmp_path / "articles", seeded_index
+    _write_articles(articles, 2)
+    service = RagService(make_settings(index_dir), embedder=embedder)
+    generation, count = service.corpus.store.generation, service.corpus.store.count()
+    release = threading.Event()
+    holder = _hold_lock_elsewhere(index_dir, release)
     try:
-        assert held.wait(10)
         with pytest.raises(IndexLockedError, match=f"being written by process {os.getpid()}"):
             service.index([articles])
         assert main(["index", str(articles), "--index-dir", str(index_dir)]) == 4
@@ -202,17 +210,9 @@ def test_rebuild_is_refused_while_another_process_writes(
     service = RagService(make_settings(seeded_index), embedder=embedder)
     count = service.corpus.store.count()
     command = ["index", "--rebuild", str(tmp_path / "articles"), "--index-dir", str(seeded_index)]
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:  # another writer: a thread holds the lock as a process would
-        with index_lock(seeded_index):
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
+    release = threading.Event()
+    holder = _hold_lock_elsewhere(seeded_index, release)
     try:
-        assert held.wait(10)
         code = main(command)
     finally:
         release.set()
