@@ -30,8 +30,13 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
         ),
     )
     _common(parser)
-    parser.add_argument("dataset", nargs="?", type=Path, metavar="DATASET",
-                        help="JSONL test set (see docs/evaluation.md)")
+    parser.add_argument(
+        "dataset",
+        nargs="?",
+        type=Path,
+        metavar="DATASET",
+        help="JSONL test set (see docs/evaluation.md)",
+    )
     parser.add_argument(
         "--corpus",
         action="append",
@@ -40,21 +45,51 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
         help="index these articles first (repeatable); into a temporary index unless "
         "--index-dir is given",
     )
-    parser.add_argument("--json", dest="json_out", type=Path, metavar="OUT.json",
-                        help="write metrics, config and per-question results as JSON")
-    parser.add_argument("--report", type=Path, metavar="OUT.md",
-                        help="write a Markdown report, with PNG charts beside it")
-    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"),
-                        help="compare two saved runs question by question (no DATASET)")
-    parser.add_argument("--judge", action="store_true",
-                        help="also ask the --model LLM whether each answer is faithful")
-    parser.add_argument("--retrieve-k", type=int, default=10, metavar="K",
-                        help="passages retrieved for hit@k and MRR (default 10)")
+    parser.add_argument(
+        "--json",
+        dest="json_out",
+        type=Path,
+        metavar="OUT.json",
+        help="write metrics, config and per-question results as JSON",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="OUT.md",
+        help="write a Markdown report, with PNG charts beside it",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A.json", "B.json"),
+        help="compare two saved runs question by question (no DATASET)",
+    )
+    parser.add_argument(
+        "--judge",
+        action="store_true",
+        help="also ask the --model LLM whether each answer is faithful",
+    )
+    parser.add_argument(
+        "--retrieve-k",
+        type=int,
+        default=10,
+        metavar="K",
+        help="passages retrieved for hit@k and MRR (default 10)",
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
-    parser.add_argument("--min-accuracy", type=float, metavar="X",
-                        help="fail (exit 1) when answer accuracy is below X")
-    parser.add_argument("--min-refusal-accuracy", type=float, metavar="Y",
-                        help="fail (exit 1) when refusal accuracy is below Y")
+    parser.add_argument(
+        "--min-accuracy",
+        type=float,
+        metavar="X",
+        help="fail (exit 1) when answer accuracy is below X",
+    )
+    parser.add_argument(
+        "--min-refusal-accuracy",
+        type=float,
+        metavar="Y",
+        help="fail (exit 1) when refusal accuracy is below Y",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -78,8 +113,11 @@ def _compare(args: argparse.Namespace) -> int:
     from rag.evaluate.runner import load_run
 
     path_a, path_b = args.compare
-    print(format_comparison(compare_runs(load_run(path_a), load_run(path_b)),
-                            path_a.name, path_b.name))
+    print(
+        format_comparison(
+            compare_runs(load_run(path_a), load_run(path_b)), path_a.name, path_b.name
+        )
+    )
     return 0
 
 

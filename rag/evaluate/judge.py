@@ -6,7 +6,6 @@ question, through :func:`rag.llm.complete`; a provider failure leaves the verdic
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import ProviderError
@@ -16,7 +15,6 @@ if TYPE_CHECKING:
     from rag.settings import Settings
     from rag.types import Answer
 
-PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 VERDICT_TOKENS = 8
 
 
@@ -29,7 +27,7 @@ def judge_faithfulness(answer: Answer, settings: Settings) -> bool | None:
     passages = "\n\n".join(f"[{c.n}] {c.text.strip()}" for c in answer.citations)
     prompt = render_prompt(
         "faithfulness",
-        prompts_dir=PROMPTS_DIR,
+        prompts_dir=settings.prompts_dir,
         question=answer.question,
         passages=passages,
         answer=answer.answer,

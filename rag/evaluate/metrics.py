@@ -42,9 +42,10 @@ def strip_markers(text: str) -> str:
 
 
 def contains_answer(text: str, answers: Iterable[str]) -> bool:
-    """Whether ``text`` (markers aside) contains one of ``answers``, as :func:`normalise` sees it."""
+    """Whether ``text`` (markers aside) contains one of ``answers``, compared normalised."""
     haystack = normalise(strip_markers(text))
-    return any(normalise(a) and normalise(a) in haystack for a in answers)
+    needles = [normalise(a) for a in answers]
+    return any(needle and needle in haystack for needle in needles)
 
 
 def cited_docs(citations: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -154,10 +155,12 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     metrics.update(
         {
             "answer_accuracy": _share(sum(bool(r["correct"]) for r in answerable), len(answerable)),
-            "refusal_accuracy": _share(sum(bool(r["abstained"]) for r in unanswerable),
-                                       len(unanswerable)),
-            "false_refusals": _share(sum(bool(r["abstained"]) for r in answerable),
-                                     len(answerable)),
+            "refusal_accuracy": _share(
+                sum(bool(r["abstained"]) for r in unanswerable), len(unanswerable)
+            ),
+            "false_refusals": _share(
+                sum(bool(r["abstained"]) for r in answerable), len(answerable)
+            ),
             "citation_precision": _share(gold_cited, len(cited)),
             "invalid_citations": sum(int(r.get("invalid_citations") or 0) for r in results),
             "mean_answer_words": (
@@ -171,9 +174,7 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     if judged:
         metrics["faithfulness"] = _share(sum(bool(x) for x in judged), len(judged))
     metrics["latency_ms"] = {
-        stage: {
-            f"p{q}": _round(percentile(_timings(results, stage), q)) for q in (50, 95)
-        }
+        stage: {f"p{q}": _round(percentile(_timings(results, stage), q)) for q in (50, 95)}
         for stage in LATENCY_STAGES
     }
     metrics["by_type"] = by_type(results)

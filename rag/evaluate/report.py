@@ -67,7 +67,8 @@ def format_table(metrics: Mapping[str, Any]) -> str:
         name_width = max(len(name) for name in types)
         lines += ["", f"{'type':<{name_width}}  correct  accuracy"]
         for name, t in types.items():
-            lines.append(f"{name:<{name_width}}  {t['correct']:>3}/{t['n']:<4} {_fmt(t['accuracy'])}")
+            count = f"{t['correct']}/{t['n']}"
+            lines.append(f"{name:<{name_width}}  {count:>7}  {_fmt(t['accuracy'])}")
     return "\n".join(lines)
 
 
@@ -135,8 +136,13 @@ def draw_charts(metrics: Mapping[str, Any], report_path: Path) -> list[tuple[str
         ax.plot(ks, values, marker="o")
         for k, v in zip(ks, values, strict=True):
             ax.annotate(f"{v:.2f}", (k, v), textcoords="offset points", xytext=(0, 6), ha="center")
-        ax.set(xlabel="k (passages)", ylabel="hit@k", ylim=(0, 1.05), xticks=ks,
-               title="Retrieval: a gold passage in the top k")
+        ax.set(
+            xlabel="k (passages)",
+            ylabel="hit@k",
+            ylim=(0, 1.12),
+            xticks=ks,
+            title="Retrieval: a gold passage in the top k",
+        )
         ax.grid(alpha=0.3)
         fig.tight_layout()
         fig.savefig(path, dpi=120)
@@ -172,7 +178,8 @@ def markdown_report(run: Run, charts: list[tuple[str, Path]], note: str | None =
     lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in metric_rows(m)]
     types = m.get("by_type") or {}
     if types:
-        lines += ["", "## By question type", "", "| type | correct | accuracy |", "| --- | --- | --- |"]
+        lines += ["", "## By question type", "", "| type | correct | accuracy |"]
+        lines.append("| --- | --- | --- |")
         lines += [
             f"| {_cell(n)} | {t['correct']}/{t['n']} | {_fmt(t['accuracy'])} |"
             for n, t in types.items()
@@ -261,8 +268,10 @@ def format_comparison(c: Comparison, name_a: str = "A", name_b: str = "B") -> st
         f"{len(c.fixed)} fixed, {len(c.broken)} broken, {c.changed} answered differently "
         "with the same verdict"
     )
-    for title, pairs in (("fixed (wrong in A, right in B)", c.fixed),
-                         ("broken (right in A, wrong in B)", c.broken)):
+    for title, pairs in (
+        ("fixed (wrong in A, right in B)", c.fixed),
+        ("broken (right in A, wrong in B)", c.broken),
+    ):
         if pairs:
             lines += ["", f"{title}:"]
             for pair in pairs:

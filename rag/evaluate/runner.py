@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import InputError, RagError
+from rag.errors import InputError
 from rag.evaluate.dataset import Case
 from rag.evaluate.metrics import (
     gold_rank,
@@ -39,6 +39,7 @@ RECORDED_SETTINGS = (
     "chunk_overlap_tokens",
     "top_k",
     "candidates",
+    "fusion",
     "rrf_k",
     "dense_weight",
     "lexical_weight",
@@ -89,8 +90,16 @@ def evaluate_case(
         answer = service.answer(case.question, history=history or None)
     except InputError as exc:  # e.g. a question over the length limit: score it, go on
         record.update(
-            answer="", abstained=False, citations=[], retrieved=[], search_query=None,
-            model=None, invalid_citations=0, gold_rank=None, correct=False, error=str(exc),
+            answer="",
+            abstained=False,
+            citations=[],
+            retrieved=[],
+            search_query=None,
+            model=None,
+            invalid_citations=0,
+            gold_rank=None,
+            correct=False,
+            error=str(exc),
             timings_ms={},
         )
         return record
@@ -121,7 +130,7 @@ def evaluate_case(
 def run_config(service: RagService, **extra: Any) -> dict[str, Any]:
     """What a run was made with: the settings that matter, plus ``extra`` (paths, k)."""
     settings = service.settings
-    recorded = {name: getattr(settings, name) for name in RECORDED_SETTINGS}
+    recorded = {n: getattr(settings, n) for n in RECORDED_SETTINGS if hasattr(settings, n)}
     recorded["llm_model"] = recorded["llm_model"] or "extractive"
     return {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in extra.items()},
@@ -169,10 +178,12 @@ def load_run(path: str | Path) -> Run:
     except FileNotFoundError:
         raise InputError(f"run {path} not found: write one with `rag eval ... --json`") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"run {path} is not a JSON file written by `rag eval --json`: {exc}")
+        raise InputError(
+            f"run {path} is not a JSON file written by `rag eval --json` ({exc})"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise InputError(f'run {path} has no "results" list: write it with `rag eval --json`')
     for n, r in enumerate(data["results"], start=1):
         if not isinstance(r, dict) or not {"id", "correct", "expected"} <= set(r):
-            raise RagError(f'run {path} result {n} lacks "id", "correct" or "expected"')
+            raise InputError(f'run {path} result {n} lacks "id", "correct" or "expected"')
     return Run(data.get("config") or {}, data["results"], data.get("metrics") or {})
