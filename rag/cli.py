@@ -185,12 +185,28 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``rag serve`` (the chat UI and the HTTP API on one port)."""
+    from rag.server import run_serve
+
+    return run_serve(args)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``rag eval`` (score a test set)."""
+    from rag.evaluate.cli import run_eval
+
+    return run_eval(args)
+
+
 COMMANDS = {
     "index": cmd_index,
     "ask": cmd_ask,
     "remove": cmd_remove,
     "documents": cmd_documents,
     "config": cmd_config,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
 }
 
 

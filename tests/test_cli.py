@@ -54,9 +54,25 @@ def test_bad_env_value_is_a_clear_error(monkeypatch, capsys):
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys, rag, rag.cli; rag.cli.build_parser(); "
-            "heavy = {'torch', 'chromadb', 'sentence_transformers', 'litellm', 'gradio'}; "
-            "print(sorted(heavy & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=REPO, env={**os.environ}).stdout
+    code = (
+        "import sys, rag, rag.cli; rag.cli.build_parser(); "
+        "heavy = {'torch', 'chromadb', 'sentence_transformers', 'litellm', 'gradio'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ},
+    ).stdout
     assert out.strip() == "[]"
+
+
+def test_every_command_in_the_parser_has_a_handler():
+    from rag.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    assert set(subparsers.choices) == set(COMMANDS)

@@ -72,8 +72,9 @@ def test_remove_deletes_one_document_and_unknown_ids_are_an_error(make_service, 
     assert len(service.documents()) == 5
     service.remove([ABU_DHABI_DOC])
     assert ABU_DHABI_DOC not in {d.doc_id for d in service.documents()}
-    assert all(p.chunk.doc_id != ABU_DHABI_DOC
-               for p in service.retrieve("Abu Dhabi delegation", top_k=10))
+    assert all(
+        p.chunk.doc_id != ABU_DHABI_DOC for p in service.retrieve("Abu Dhabi delegation", top_k=10)
+    )
 
 
 def test_lexical_index_agrees_with_chroma_and_survives_reopening(make_service, seed_copy):
@@ -109,10 +110,19 @@ def test_json_and_jsonl_documents_use_their_ids(make_service, tmp_path):
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "a.jsonl").write_text(
-        json.dumps({"id": "j1", "title": "Harbour opens", "text": "The harbour opened in May.",
-                    "date": "2024-05-02", "url": "https://example.org/h"}) + "\n"
+        json.dumps(
+            {
+                "id": "j1",
+                "title": "Harbour opens",
+                "text": "The harbour opened in May.",
+                "date": "2024-05-02",
+                "url": "https://example.org/h",
+            }
+        )
+        + "\n"
         + "{not json\n"
-        + json.dumps({"id": "j2", "title": "Bridge closes", "body": "The bridge closed."}) + "\n"
+        + json.dumps({"id": "j2", "title": "Bridge closes", "body": "The bridge closed."})
+        + "\n"
     )
     service = make_service()
     report = service.index([folder])

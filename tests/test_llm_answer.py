@@ -15,8 +15,11 @@ QUESTION = "Who led Russia's delegation in Abu Dhabi?"
 def llm_service(seeded_service, fake_provider):
     def build(api_base: str | None = None) -> RagService:
         settings = make_settings(
-            seeded_service.settings.index_dir, llm_model=MODEL,
-            llm_api_base=api_base or fake_provider.url, llm_api_key=API_KEY, llm_timeout_s=2,
+            seeded_service.settings.index_dir,
+            llm_model=MODEL,
+            llm_api_base=api_base or fake_provider.url,
+            llm_api_key=API_KEY,
+            llm_timeout_s=2,
         )
         return RagService(settings, embedder=seeded_service.embedder)
 
@@ -25,8 +28,11 @@ def llm_service(seeded_service, fake_provider):
 
 def _passage_number(service: RagService, doc_id: str, containing: str = "Kostyukov") -> int:
     passages = service.retrieve(QUESTION)
-    return next(i for i, p in enumerate(passages, 1)
-                if p.chunk.doc_id == doc_id and containing in p.chunk.text)
+    return next(
+        i
+        for i, p in enumerate(passages, 1)
+        if p.chunk.doc_id == doc_id and containing in p.chunk.text
+    )
 
 
 def test_llm_answer_cites_passages_and_drops_unknown_markers(llm_service, fake_provider):

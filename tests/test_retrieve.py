@@ -26,14 +26,15 @@ def test_top_k_is_configurable(seeded_service):
 
 
 def test_document_filter_limits_both_retrievers(seeded_service):
-    passages = seeded_service.retrieve("delegation", top_k=10,
-                                       filters=Filters(doc_ids=(PARIS_DOC,)))
+    passages = seeded_service.retrieve(
+        "delegation", top_k=10, filters=Filters(doc_ids=(PARIS_DOC,))
+    )
     assert passages and {p.chunk.doc_id for p in passages} == {PARIS_DOC}
 
 
 def test_date_filter_keeps_only_dated_articles_in_range(seeded_service):
-    passages = seeded_service.retrieve("talks", top_k=10,
-                                       filters=Filters(date_from="2021-12-01",
-                                                       date_to="2021-12-31"))
+    passages = seeded_service.retrieve(
+        "talks", top_k=10, filters=Filters(date_from="2021-12-01", date_to="2021-12-31")
+    )
     assert passages and {p.chunk.doc_id for p in passages} == {SEED_002}
     assert seeded_service.retrieve("talks", filters=Filters(date_from="2030-01-01")) == []
