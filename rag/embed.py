@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.errors import ConfigError
@@ -19,6 +21,11 @@ if TYPE_CHECKING:
 PACKAGED_ALIASES = frozenset(
     {PACKAGED_EMBEDDING_MODEL, f"sentence-transformers/{PACKAGED_EMBEDDING_MODEL}"}
 )
+# OpenMP threads that sleep, rather than spin, between torch operations. Spinning burns the
+# cores other processes want: on a busy 2-core machine it doubled the CPU time per passage
+# and made embedding a one-line question take 1.2-1.7 s instead of about 30 ms
+# (docs/benchmarks.md). Read once, when torch loads; a value the user set is kept.
+OMP_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def resolve_model_path(name: str) -> str:
@@ -48,6 +55,8 @@ class Embedder:
     def model(self) -> SentenceTransformer:
         """The loaded model (first use pays the load, ~1 s for MiniLM)."""
         apply_offline_env()
+        for key, value in OMP_ENV.items():
+            os.environ.setdefault(key, value)
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -55,25 +64,47 @@ class Embedder:
             torch.set_num_threads(self.threads)
         path = resolve_model_path(self.model_name)
         try:
-            return SentenceTransformer(path, device="cpu")
+            model = SentenceTransformer(path, device="cpu")
         except OSError as exc:
             raise ConfigError(
                 f"cannot load embedding model {self.model_name!r} offline: give a local folder, "
                 f"or set HF_HUB_OFFLINE=0 where a model hub is reachable ({exc.__class__.__name__})"
             ) from exc
+        declared = self.__dict__.get("_declared")
+        if declared is not None and declared != _loaded_shape(model):
+            raise ConfigError(
+                f"embedding model {self.model_name!r}: its config files say (dimension, "
+                f"max_seq_length) = {declared} but the loaded model has {_loaded_shape(model)}"
+            )
+        return model
+
+    @cached_property
+    def _declared(self) -> tuple[int, int] | None:
+        """(dimension, max_seq_length) from a local model folder's config files, or None.
+
+        Opening an index checks its dimension and chunk size, and re-indexing unchanged
+        files needs nothing else from the model: reading three small JSON files instead of
+        importing torch and sentence-transformers saves about 5 s on an idle 2-core machine
+        and 20 s on a busy one (docs/benchmarks.md, "Re-index"). Only the plain layout
+        (transformer, one pooling mode, optional normalize) is read this way; any other
+        loads the model.
+        """
+        return declared_shape(resolve_model_path(self.model_name))
+
+    def _shape(self) -> tuple[int, int]:
+        if "model" not in self.__dict__ and self._declared is not None:
+            return self._declared
+        return _loaded_shape(self.model)
 
     @property
     def dimension(self) -> int:
         """Length of the vectors."""
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or (
-            self.model.get_sentence_embedding_dimension
-        )
-        return int(get_dim())
+        return self._shape()[0]
 
     @property
     def max_tokens(self) -> int:
         """The model's input limit in tokens, special tokens excluded."""
-        return int(self.model.max_seq_length) - 2
+        return self._shape()[1] - 2
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Number of model tokens in each text, without special tokens."""
@@ -102,3 +133,42 @@ class Embedder:
                 show_progress_bar=False,
             )
         return vectors.astype(np.float32, copy=False)
+
+
+def _loaded_shape(model: SentenceTransformer) -> tuple[int, int]:
+    get_dim = getattr(model, "get_embedding_dimension", None) or (
+        model.get_sentence_embedding_dimension
+    )
+    return int(get_dim()), int(model.max_seq_length)
+
+
+_PLAIN_MODULES = (
+    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"],
+    [
+        "sentence_transformers.models.Transformer",
+        "sentence_transformers.models.Pooling",
+        "sentence_transformers.models.Normalize",
+    ],
+)
+
+
+def declared_shape(path: str) -> tuple[int, int] | None:
+    """(dimension, max_seq_length) a sentence-transformers folder declares, or None when it
+    is not a local folder of the plain layout (then only loading the model tells)."""
+    import json
+
+    folder = Path(path)
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        if [m["type"] for m in modules] not in _PLAIN_MODULES:
+            return None
+        pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text())
+        max_seq_length = json.loads((folder / "sentence_bert_config.json").read_text())[
+            "max_seq_length"
+        ]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v is True]
+    if len(modes) != 1 or not isinstance(max_seq_length, int):
+        return None
+    return int(pooling["word_embedding_dimension"]), max_seq_length

@@ -1,0 +1,124 @@
+"""Ingest throughput: the full ``rag index`` path against a bare encode of the same texts.
+
+    .venv/bin/python -m bench.ingest --docs 7600
+
+Writes ``--docs`` AG News items (variants past 7,600) as JSONL into a temp folder, reads and
+chunks them once to get the exact texts the indexer embeds (``embedding_text(chunk)``:
+title, newline, text), then in one process with one loaded model runs
+
+1. bare ``SentenceTransformer.encode`` of those texts (the floor: nothing but the model),
+2. the full path, ``RagService.index`` on a fresh index (read, clean, chunk, embed, write
+   Chroma, rebuild BM25 and the catalogue),
+3. the bare encode again,
+
+and prints both rates, the ratio full / mean(bare), and CPU seconds of each, which depend
+less on what else the machine is doing than wall time does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import bench_settings, load, machine, write_corpus
+
+
+def chunk_texts(folder: Path, service) -> list[str]:
+    """The texts the indexer embeds for every document under ``folder``."""
+    from rag.chunk import chunk_document, embedding_text
+    from rag.corpus import chunk_tokens
+    from rag.ingest import iter_documents
+    from rag.types import Document
+
+    settings = service.settings
+    embedder = service.embedder
+    budget = chunk_tokens(settings, embedder)
+    texts: list[str] = []
+    for item in iter_documents([folder], settings.max_file_bytes):
+        if isinstance(item, Document):
+            chunks = chunk_document(
+                item, embedder.count_tokens, budget, settings.chunk_overlap_tokens
+            )
+            texts.extend(embedding_text(c) for c in chunks)
+    return texts
+
+
+def _timed(fn) -> tuple[float, float, object]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def run(n: int, batch_size: int | None) -> dict:
+    from rag.service import RagService
+
+    overrides = {"embedding_batch_size": batch_size} if batch_size else {}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-ingest-") as tmp:
+        docs = write_corpus(Path(tmp) / "docs", n)
+        service = RagService(bench_settings(Path(tmp) / "warm", **overrides))
+        model = service.embedder.model
+        service.embedder.embed(["warm up"] * 64)
+        prep_s, prep_cpu, texts = _timed(lambda: chunk_texts(docs, service))
+        size = service.settings.embedding_batch_size
+
+        def bare():
+            return model.encode(
+                texts, batch_size=size, normalize_embeddings=True, show_progress_bar=False
+            )
+
+        rows = []
+        loads = [load()]
+        for step in ("bare", "full", "bare"):
+            if step == "bare":
+                wall, cpu, _ = _timed(bare)
+            else:
+                full = RagService(
+                    bench_settings(Path(tmp) / "index", **overrides), embedder=service.embedder
+                )
+                wall, cpu, report = _timed(lambda svc=full: svc.index([docs]))
+                assert report.chunks_written == len(texts), (report.chunks_written, len(texts))
+            rows.append((step, wall, cpu))
+            loads.append(load())
+    bare_rate = sum(len(texts) / w for s, w, _ in rows if s == "bare") / 2
+    full_rate = len(texts) / rows[1][1]
+    bare_cpu = sum(c for s, _, c in rows if s == "bare") / 2
+    return {
+        "documents": n,
+        "chunks": len(texts),
+        "batch_size": size,
+        "read_clean_chunk_s": round(prep_s, 2),
+        "read_clean_chunk_cpu_s": round(prep_cpu, 2),
+        "bare_rate": round(bare_rate, 1),
+        "full_rate": round(full_rate, 1),
+        "ratio": round(full_rate / bare_rate, 3),
+        "bare_cpu_s": round(bare_cpu, 1),
+        "full_cpu_s": round(rows[1][2], 1),
+        "runs": [(s, round(w, 1), round(c, 1)) for s, w, c in rows],
+        "loads": loads,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, nargs="+", default=[7600])
+    parser.add_argument("--batch-size", type=int, help="embedding batch size (default: setting)")
+    args = parser.parse_args(argv)
+    print(f"machine: {machine()}", flush=True)
+    for n in args.docs:
+        r = run(n, args.batch_size)
+        print(
+            f"{r['documents']} docs / {r['chunks']} chunks (batch {r['batch_size']}): "
+            f"full {r['full_rate']} chunks/s, bare encode {r['bare_rate']} chunks/s, "
+            f"ratio {r['ratio']:.2f}; CPU s full {r['full_cpu_s']} vs bare {r['bare_cpu_s']}; "
+            f"read+clean+chunk alone {r['read_clean_chunk_s']} s; "
+            f"runs (step, wall s, cpu s) {r['runs']}; load {' -> '.join(r['loads'])}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Start-up times: ``rag --help``, ``import rag``, and ``rag serve`` to its first answer.
+
+    .venv/bin/python -m bench.startup --index-dir bench/.cache/index-1000
+
+Each figure is the median of ``--repeat`` fresh processes (wall time from spawn to exit).
+The serve figure spawns ``rag serve`` on a free port and posts a question to ``/api/answer``
+until one is answered; it needs a built index (``python -m bench.query --build-only``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench.common import CACHE, children_cpu_s, load, machine
+
+VENV_BIN = Path(sys.executable).parent
+QUESTION = "What happened: Fears for T N pension after talks?"
+
+
+def _env() -> dict[str, str]:
+    """The caller's environment without RAG_* settings (and no ./rag.toml: see cwd)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+
+
+def _time_command(args: list[str], repeat: int, cwd: Path) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each run."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        started, cpu_before = time.perf_counter(), children_cpu_s()
+        subprocess.run(args, check=True, capture_output=True, env=_env(), cwd=cwd)
+        wall.append(time.perf_counter() - started)
+        cpu.append(children_cpu_s() - cpu_before)
+    return wall, cpu
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# ``rag serve`` through the library, for a checkout where the CLI does not offer it yet.
+SERVE_SNIPPET = (
+    "import sys; from rag.settings import load_settings; from rag.server import serve; "
+    "serve(load_settings(index_dir=sys.argv[1], port=int(sys.argv[2])))"
+)
+
+
+def serve_command(index_dir: Path, port: int, via_cli: bool) -> list[str]:
+    if via_cli:
+        return [str(VENV_BIN / "rag"), "serve", "--index-dir", str(index_dir), "--port", str(port)]
+    return [sys.executable, "-c", SERVE_SNIPPET, str(index_dir), str(port)]
+
+
+def first_answer(
+    index_dir: Path, cwd: Path, via_cli: bool = True, timeout_s: float = 600.0
+) -> dict[str, float]:
+    """Seconds from spawning ``rag serve`` to its first answer, and the next answer's."""
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        serve_command(index_dir.resolve(), port, via_cli),
+        env=_env(),
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    body = json.dumps({"question": QUESTION}).encode()
+    out: dict[str, float] = {}
+    try:
+        while time.perf_counter() - started < timeout_s:
+            if proc.poll() is not None:
+                raise RuntimeError(f"rag serve exited with {proc.returncode}")
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/answer",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    json.load(response)
+                out["first_answer_s"] = time.perf_counter() - started
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            json.load(response)
+        out["second_answer_s"] = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--index-dir", type=Path, default=CACHE / "index-1000")
+    args = parser.parse_args(argv)
+    # Run from an empty folder so no ./rag.toml or ./index of the checkout is picked up.
+    cwd = CACHE / "startup-cwd"
+    cwd.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}", flush=True)
+    figures = {
+        "rag --help": [str(VENV_BIN / "rag"), "--help"],
+        "import rag": [sys.executable, "-c", "import rag"],
+        "python -c pass (floor)": [sys.executable, "-c", "pass"],
+    }
+    for name, command in figures.items():
+        before = load()
+        samples, cpu = _time_command(command, args.repeat, cwd)
+        print(
+            f"{name:<24} median {statistics.median(samples):.3f} s wall "
+            f"(min {min(samples):.3f}), {statistics.median(cpu):.3f} s CPU, "
+            f"over {len(samples)} runs; load {before} -> {load()}",
+            flush=True,
+        )
+    if args.index_dir.exists():
+        before = load()
+        how = "rag serve"
+        try:
+            times = first_answer(args.index_dir, cwd)
+        except RuntimeError as exc:
+            how = f"rag.server.serve (the CLI failed: {exc})"
+            times = first_answer(args.index_dir, cwd, via_cli=False)
+        print(
+            f"{how}: first answer {times['first_answer_s']:.1f} s after spawn "
+            f"(next answer {times['second_answer_s'] * 1000:.0f} ms), index {args.index_dir}; "
+            f"load {before} -> {load()}",
+            flush=True,
+        )
+    else:
+        print(f"rag serve: skipped, no index at {args.index_dir}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
