@@ -72,3 +72,21 @@ def seed_copy(tmp_path: Path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture
+def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> None:
+    """In-process ``rag`` commands: no RAG_* from the developer, the session's loaded model."""
+    import rag.service
+
+    monkeypatch.setattr(rag.service, "Embedder", lambda *args, **kwargs: embedder)
+    for name in [k for k in os.environ if k.startswith("RAG_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def seeded_index(tmp_path: Path, seeded_service: RagService) -> Path:
+    """A private copy of the session's seeded index, free to write to."""
+    target = tmp_path / "index"
+    shutil.copytree(seeded_service.settings.index_dir, target)
+    return target

@@ -9,7 +9,6 @@ Chroma and the lexical index hold every document exactly once and agree.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-import rag.service
 from rag.cli import main
 from rag.errors import IndexLockedError
 from rag.lexical import LexicalIndex
@@ -92,22 +90,6 @@ def _check_consistent(service: RagService, articles: int, seeds: int) -> None:
     assert sorted(lexical.chunk_ids) == sorted(ids)
     assert set(lexical.documents) == set(by_doc)
     assert all(info.content_hash for info in lexical.documents.values())
-
-
-@pytest.fixture
-def shared_model(monkeypatch, embedder):
-    """In-process ``rag`` commands reuse the session's loaded model instead of loading one."""
-    monkeypatch.setattr(rag.service, "Embedder", lambda *args, **kwargs: embedder)
-    for name in [k for k in os.environ if k.startswith("RAG_")]:
-        monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def seeded_index(tmp_path, seeded_service) -> Path:
-    """A private copy of the session's seeded index (cheaper than indexing the seeds again)."""
-    target = tmp_path / "index"
-    shutil.copytree(seeded_service.settings.index_dir, target)
-    return target
 
 
 @pytest.mark.slow

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-import rag.service
 from rag.cli import main
 from rag.errors import InputError, InputTooLargeError
 from rag.service import RagService
@@ -18,22 +15,6 @@ from tests.test_ingest import png_bytes
 
 QUESTION = "Who led Russia's delegation in Abu Dhabi?"
 MAX_FILE_BYTES = 20_000
-
-
-@pytest.fixture
-def cli_env(monkeypatch, embedder):
-    """In-process ``rag`` commands: no RAG_* from the developer, the session's loaded model."""
-    monkeypatch.setattr(rag.service, "Embedder", lambda *args, **kwargs: embedder)
-    for name in [k for k in os.environ if k.startswith("RAG_")]:
-        monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def seeded_copy(tmp_path, seeded_service) -> Path:
-    """A private copy of the session's seeded index, free to write to."""
-    target = tmp_path / "index"
-    shutil.copytree(seeded_service.settings.index_dir, target)
-    return target
 
 
 # Questions ---------------------------------------------------------------------------
@@ -48,14 +29,14 @@ def test_empty_question_is_an_input_error(seeded_service, question):
     assert not isinstance(caught.value, InputTooLargeError)
 
 
-def test_blank_question_exits_2_on_the_cli(seeded_service, cli_env, capsys):
+def test_blank_question_exits_2_on_the_cli(seeded_service, shared_model, capsys):
     index = str(seeded_service.settings.index_dir)
     assert main(["ask", " \t ", "--index-dir", index]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the question is empty") and err.count("\n") == 1
 
 
-def test_question_over_the_limit_is_too_large(seeded_service, cli_env, capsys):
+def test_question_over_the_limit_is_too_large(seeded_service, shared_model, capsys):
     limit = seeded_service.settings.max_question_chars
     assert limit == 2000, "the documented default"
     with pytest.raises(InputTooLargeError, match="2001 characters, over the limit of 2000"):
@@ -163,11 +144,11 @@ def _snapshot(service: RagService) -> dict[str, tuple[str, str, str]]:
     }
 
 
-def test_bad_files_are_skipped_and_the_rest_of_the_batch_indexed(tmp_path, seeded_copy, embedder):
+def test_bad_files_are_skipped_and_the_rest_of_the_batch_indexed(tmp_path, seeded_index, embedder):
     batch = tmp_path / "batch"
     expected_skips = _write_batch(batch)
     service = RagService(
-        make_settings(seeded_copy, max_file_bytes=MAX_FILE_BYTES), embedder=embedder
+        make_settings(seeded_index, max_file_bytes=MAX_FILE_BYTES), embedder=embedder
     )
     seeds_before = _snapshot(service)
 
@@ -195,13 +176,13 @@ def test_bad_files_are_skipped_and_the_rest_of_the_batch_indexed(tmp_path, seede
 
 
 def test_cli_warns_once_per_bad_file_and_counts_them(
-    tmp_path, seeded_copy, cli_env, capsys, monkeypatch
+    tmp_path, seeded_index, shared_model, capsys, monkeypatch
 ):
     batch = tmp_path / "batch"
     expected_skips = _write_batch(batch)
     monkeypatch.setenv("RAG_MAX_FILE_BYTES", str(MAX_FILE_BYTES))
     for run in ("first", "again"):
-        assert main(["index", str(batch), "--index-dir", str(seeded_copy)]) == 0, run
+        assert main(["index", str(batch), "--index-dir", str(seeded_index)]) == 0, run
         out, err = capsys.readouterr()
         warnings = err.strip().splitlines()
         assert len(warnings) == len(expected_skips)
