@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
+from rag.store import date_number
 from rag.terms import terms
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class LexicalIndex:
             chunk = item.chunk
             chunk_ids.append(chunk.chunk_id)
             doc_ids.append(chunk.doc_id)
-            dates.append(int(chunk.date.replace("-", "")) if chunk.date else 0)
+            dates.append(date_number(chunk.date))
             tokens.append(terms(embedding_text(chunk)))
             info = documents.get(chunk.doc_id)
             if info is None:
@@ -122,9 +123,9 @@ class LexicalIndex:
                 (d in wanted for d in self.chunk_doc_ids), dtype=bool, count=len(self.chunk_doc_ids)
             )
         if date_from:
-            keep &= self.chunk_dates >= int(date_from.replace("-", ""))
+            keep &= self.chunk_dates >= date_number(date_from)
         if date_to:
-            keep &= (self.chunk_dates <= int(date_to.replace("-", ""))) & (self.chunk_dates > 0)
+            keep &= (self.chunk_dates <= date_number(date_to)) & (self.chunk_dates > 0)
         return keep
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:

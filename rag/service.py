@@ -6,6 +6,7 @@ once, lazily, and every front end goes through the same methods.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import answer_question, answer_stream
-from rag.corpus import Corpus
+from rag.corpus import LEXICAL_DIR, Corpus
 from rag.embed import Embedder
 from rag.indexer import IndexReport, Progress, index_paths, remove_documents
 from rag.lexical import DocumentInfo
@@ -51,11 +52,14 @@ class RagService:
 
     def reset_index(self, wait_s: float = 0.0) -> None:
         """Delete the whole index, for a rebuild with other settings (under the write lock)."""
-        from rag.store import drop_index
+        from rag.store import drop_collection
 
         with index_lock(self.settings.index_dir, wait_s), self._open_lock:
             self.__dict__.pop("_corpus", None)
-            drop_index(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
+            drop_collection(
+                self.settings.index_dir, self.settings.collection, self.settings.chroma_url
+            )
+            shutil.rmtree(self.settings.index_dir / LEXICAL_DIR, ignore_errors=True)
 
     def index(
         self,

@@ -50,7 +50,7 @@ class StoredChunk:
     path: str | None
 
 
-def _date_number(date: str | None) -> int:
+def date_number(date: str | None) -> int:
     """ISO date as YYYYMMDD, the form Chroma can range-filter; 0 when unknown."""
     return int(date.replace("-", "")) if date else 0
 
@@ -67,7 +67,7 @@ def chunk_metadata(
         "end": chunk.end,
         "title": chunk.title,
         "date": chunk.date or "",
-        "date_num": _date_number(chunk.date),
+        "date_num": date_number(chunk.date),
         "url": chunk.url or "",
         "source": source or "",
         "content_hash": content_hash,
@@ -103,9 +103,9 @@ def date_where(date_from: str | None, date_to: str | None) -> list[dict[str, Any
     """Chroma ``where`` clauses for an inclusive ISO date range."""
     clauses: list[dict[str, Any]] = []
     if date_from:
-        clauses.append({"date_num": {"$gte": _date_number(date_from)}})
+        clauses.append({"date_num": {"$gte": date_number(date_from)}})
     if date_to:
-        clauses.append({"date_num": {"$lte": _date_number(date_to)}})
+        clauses.append({"date_num": {"$lte": date_number(date_to)}})
     return clauses
 
 
@@ -372,10 +372,8 @@ def _forget_instance(path: str) -> None:
         pass
 
 
-def drop_index(index_dir: Path, collection: str, chroma_url: str | None = None) -> None:
-    """Delete the collection and the derived lexical files (a full rebuild follows)."""
-    import shutil
-
+def drop_collection(index_dir: Path, collection: str, chroma_url: str | None = None) -> None:
+    """Delete the collection (a full rebuild follows)."""
     client = connect(index_dir, chroma_url)
     try:
         if collection in {c.name for c in client.list_collections()}:
@@ -385,4 +383,3 @@ def drop_index(index_dir: Path, collection: str, chroma_url: str | None = None) 
             f"could not delete the collection {collection!r} at {chroma_url or index_dir}: "
             f"{exc.__class__.__name__}: check that the Chroma server is running, then retry"
         ) from exc
-    shutil.rmtree(Path(index_dir) / "lexical", ignore_errors=True)
