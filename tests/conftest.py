@@ -21,7 +21,7 @@ SEEDS = REPO / "seeds"
 ABU_DHABI_DOC = "004_7e214bf29fe07e15"
 PARIS_DOC = "000_d5d63aa23eca2a32"
 
-pytest_plugins = ["tests.fake_provider"]
+pytest_plugins = ["tests.fake_provider", "tests.chroma_server"]
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +90,31 @@ def seeded_index(tmp_path: Path, seeded_service: RagService) -> Path:
     target = tmp_path / "index"
     shutil.copytree(seeded_service.settings.index_dir, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def served_service(
+    chroma_server, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> RagService:
+    """The seed articles indexed into a real ``chroma run`` server by one client and read
+    through a second one with an empty index folder (so its lexical cache comes from the
+    server)."""
+
+    def client(folder: str) -> RagService:
+        settings = make_settings(
+            tmp_path_factory.mktemp(folder) / "index",
+            chroma_url=chroma_server.url,
+            collection="seeds",
+        )
+        return RagService(settings, embedder=embedder)
+
+    report = client("writer").index([SEEDS])
+    assert len(report.added) == 5 and report.chunks_written > 0
+    return client("reader")
+
+
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server_mode)])
+def any_mode_service(request: pytest.FixtureRequest) -> RagService:
+    """The seeded service in each storage mode: embedded Chroma, then a Chroma server."""
+    name = "seeded_service" if request.param == "embedded" else "served_service"
+    return request.getfixturevalue(name)
