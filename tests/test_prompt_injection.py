@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from rag.llm import validate_answer
+from rag.answering.llm import validate_answer
 from rag.retrieve import Filters
 from rag.service import RagService
 from tests.conftest import REPO, SEEDS, make_settings
