@@ -34,7 +34,7 @@ from rag.errors import InputError, InputTooLargeError, NotFoundError, RagError
 from rag.ingest import SUPPORTED_LIST, SUPPORTED_SUFFIXES
 from rag.openai_compat import ChatRequest, FiltersIn
 from rag.retrieve import Filters
-from rag.types import Answer
+from rag.types import Answer, Preview
 
 if TYPE_CHECKING:
     from rag.lexical import DocumentInfo
@@ -363,6 +363,8 @@ def api_router(service: RagService) -> APIRouter:
             for item in stream:
                 if isinstance(item, Answer):
                     yield _sse("answer", item.to_dict())
+                elif isinstance(item, Preview):
+                    yield _sse("sources", item.extractive.to_dict())
                 else:
                     yield _sse("delta", {"text": item})
 
@@ -439,6 +441,8 @@ def openai_router(service: RagService) -> APIRouter:
             for item in stream:
                 if isinstance(item, Answer):
                     yield data(writer.final(item, streamed))
+                elif isinstance(item, Preview):
+                    continue  # OpenAI clients know no such event; citations come at the end
                 else:
                     streamed += item
                     yield data(writer.delta(item))

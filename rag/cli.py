@@ -24,7 +24,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         dest="llm_model",
-        help="litellm model for answers, e.g. gpt-4o-mini (default: extractive)",
+        help="litellm model for answers, e.g. gpt-4o-mini or local/qwen2.5-0.5b-instruct "
+        "(default: local/qwen2.5-coder-1.5b-instruct, in-process)",
+    )
+    parser.add_argument(
+        "--answerer",
+        choices=("llm", "extractive"),
+        help="who answers: the LLM (default, the packaged local model) or the instant "
+        "extractive answerer",
     )
     parser.add_argument("--top-k", type=int, help="passages to retrieve (default 5)")
 
@@ -98,7 +105,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
     flags = {
         name: getattr(args, name, None)
-        for name in ("index_dir", "chroma_url", "embedding_model", "llm_model", "top_k")
+        for name in ("index_dir", "chroma_url", "embedding_model", "llm_model", "answerer", "top_k")
     }
     return load_settings(config_file=args.config, **flags)
 

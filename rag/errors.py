@@ -70,3 +70,15 @@ class ConfigError(RagError):
     exit_code = 2
     http_status = 500
     code = "config_error"
+
+
+class ModelFileError(ProviderError):
+    """The local model's files are missing, unreadable or fail their SHA-256 check."""
+
+    code = "model_files"
+
+
+class ProviderBusyError(ProviderError):
+    """The local model's queue is full, or a request would wait past its budget."""
+
+    code = "provider_busy"

@@ -24,6 +24,35 @@ from rag.settings import Settings
 from rag.types import Answer, Passage
 
 
+def _installed(name: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        version(name)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def local_model_status(settings: Settings) -> dict[str, Any] | None:
+    """For a ``local/...`` model: whether it is loaded, its file and threads; else None."""
+    from rag.answering.local import is_local, loaded_runtimes
+
+    if not is_local(settings.generator):
+        return None
+    loaded = loaded_runtimes()
+    if not loaded:
+        return {"loaded": False}
+    runtime = loaded[0]
+    return {
+        "loaded": True,
+        "file": str(runtime.config.model_file),
+        "threads": runtime.config.threads,
+        "parallel": runtime.config.parallel,
+        "load_s": round(runtime.load_s, 2),
+    }
+
+
 class RagService:
     """Index articles and answer questions about them."""
 
@@ -110,6 +139,14 @@ class RagService:
         """Text deltas, then the final :class:`Answer`."""
         return answer_stream(self.corpus, question, history, top_k, filters)
 
+    def check_answerer(self) -> str | None:
+        """Load the local model now (if one is chosen); the one-line reason it cannot answer."""
+        from rag.answering.local import check_local_model, is_local
+
+        if not is_local(self.settings.generator):
+            return None
+        return check_local_model(self.settings)
+
     def health(self) -> dict[str, Any]:
         """Index size, models and versions."""
         from importlib.metadata import version
@@ -121,9 +158,19 @@ class RagService:
             "passages": corpus.store.count(),
             "index": corpus.store.location,
             "embedding_model": self.settings.embedding_model,
-            "llm_model": self.settings.llm_model or "extractive",
+            "answerer": "llm" if self.settings.generator else "extractive",
+            "llm_model": self.settings.generator or "extractive",
+            "local_model": local_model_status(self.settings),
             "versions": {
                 name: version(name)
-                for name in ("rag", "chromadb", "sentence-transformers", "litellm", "gradio")
+                for name in (
+                    "rag",
+                    "chromadb",
+                    "sentence-transformers",
+                    "litellm",
+                    "gradio",
+                    "xllamacpp",
+                )
+                if _installed(name)
             },
         }

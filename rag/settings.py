@@ -19,6 +19,7 @@ from rag.errors import ConfigError
 ENV_PREFIX = "RAG_"
 DEFAULT_CONFIG_FILE = "rag.toml"
 PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_LLM_MODEL = "local/qwen2.5-coder-1.5b-instruct"
 
 
 class Settings(BaseModel):
@@ -58,14 +59,36 @@ class Settings(BaseModel):
     min_support: float = Field(0.5, ge=0, le=1)
     refusal_text: str = "The articles don't say."
 
-    # LLM answerer (through litellm); unset means the offline extractive answerer
-    llm_model: str | None = None
+    # Who answers: "llm" (llm_model, through litellm) or "extractive" (offline, instant).
+    # The LLM falls back to extractive, with a notice, whenever it cannot be used.
+    answerer: Literal["llm", "extractive"] = "llm"
+    # A litellm model name; "local/<name>" is served in-process (rag/answering/local.py).
+    llm_model: str | None = DEFAULT_LLM_MODEL
     llm_api_base: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(30.0, gt=0)
     llm_temperature: float = 0.0
     llm_max_tokens: int = Field(512, ge=16)
     prompts_dir: Path | None = None  # None: the prompts/ folder shipped with the code
+    # "evidence": the best sentences, a JSON reply checked against them (rag/answering/reader.py);
+    # "passages": whole passages and a free-text reply with [n] markers.
+    llm_reader: Literal["evidence", "passages"] = "evidence"
+    # The evidence prompt holds at most this many sentences and characters of article text.
+    reader_sentences: int = Field(8, ge=1)
+    reader_max_chars: int = Field(1600, ge=200)
+    llm_rewrite_followups: bool = True  # let the LLM rewrite follow-up questions for search
+    # A generated claim is held by a sentence when this share of its content terms (and all of
+    # its names and numbers) occur there (rag/answering/verify.py).
+    verify_min_share: float = Field(0.6, ge=0, le=1)
+
+    # The local model (llm_model "local/<name>"): a packaged GGUF, or any GGUF file.
+    local_model_path: Path | None = None  # a GGUF file to use instead of the packaged one
+    local_model_dir: Path | None = None  # cache for the joined packaged model (~/.cache/rag)
+    local_threads: int = Field(0, ge=0)  # 0: one per core
+    local_context_tokens: int = Field(4096, ge=512)  # per slot
+    local_parallel: int = Field(1, ge=1)  # requests the model serves at once
+    local_queue_max: int = Field(8, ge=0)  # requests that may wait for a slot
+    local_wait_s: float = Field(20.0, gt=0)  # a longer wait gets the extractive answer
 
     # Input limits
     max_question_chars: int = Field(2000, ge=1)
@@ -81,6 +104,11 @@ class Settings(BaseModel):
     example_questions: list[str] = Field(default_factory=list)
 
     debug: bool = False
+
+    @property
+    def generator(self) -> str | None:
+        """The LLM that writes answers, or None when the extractive answerer is chosen."""
+        return self.llm_model if self.answerer == "llm" and self.llm_model else None
 
     def public_dict(self) -> dict[str, Any]:
         """Settings fit to print: secrets shown as stars."""

@@ -93,6 +93,8 @@ class Answer:
     search_query: str | None = None  # what was searched, when history rewrote the question
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     invalid_citations: int = 0  # markers the LLM wrote that did not map to a passage
+    unsupported_claims: int = 0  # generated claims no passage holds: removed, never shown
+    recited_claims: int = 0  # generated claims re-cited to the passage that holds them
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data (the documented contract plus optional extras)."""
@@ -107,4 +109,14 @@ class Answer:
             "search_query": self.search_query,
             "notice": self.notice,
             "invalid_citations": self.invalid_citations,
+            "unsupported_claims": self.unsupported_claims,
+            "recited_claims": self.recited_claims,
         }
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a streamed answer shows before the model writes: the passages found and the
+    extractive answer (which the model's answer replaces when it is verified)."""
+
+    extractive: Answer

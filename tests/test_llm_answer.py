@@ -20,6 +20,7 @@ def llm_service(seeded_service, fake_provider):
             llm_api_base=api_base or fake_provider.url,
             llm_api_key=API_KEY,
             llm_timeout_s=2,
+            llm_reader="passages",
         )
         return RagService(settings, embedder=seeded_service.embedder)
 
@@ -43,7 +44,8 @@ def test_llm_answer_cites_passages_and_drops_unknown_markers(llm_service, fake_p
     assert result.model == MODEL and not result.abstained
     assert "Kostyukov" in result.answer and "[9]" not in result.answer
     assert result.invalid_citations == 1
-    assert [c.n for c in result.citations] == [n]
+    # Verified claims are numbered in the order they are shown, like extractive answers.
+    assert [c.n for c in result.citations] == [1] and result.answer.endswith("[1]")
     assert result.citations[0].doc_id == ABU_DHABI_DOC
     assert "Kostyukov" in result.citations[0].quote
     prompt = str(fake_provider.requests[-1])

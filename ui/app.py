@@ -17,7 +17,7 @@ import gradio as gr
 from rag.api import delete_document, document_dict, index_uploads, make_filters, store_upload
 from rag.errors import RagError
 from rag.ingest import SUPPORTED_SUFFIXES
-from rag.types import Answer
+from rag.types import Answer, Preview
 from ui import render
 from ui.feedback import record_feedback
 
@@ -158,6 +158,16 @@ def build_ui(service: RagService) -> gr.Blocks:
                 if isinstance(item, Answer):
                     turns.append({"question": question, "answer": item.to_dict()})
                     break
+                if isinstance(item, Preview):
+                    # Sources and the extractive evidence show at once; the model's answer
+                    # streams in after them and replaces the evidence once verified.
+                    preview = {"question": question, "answer": item.extractive.to_dict()}
+                    sources = render.sources_html([*turns, preview])
+                    evidence = "" if item.extractive.abstained else item.extractive.answer
+                    content = render.pending_html("", evidence=evidence)
+                    pending[-1] = {"role": "assistant", "content": content}
+                    yield pending, sources, turns, ""
+                    continue
                 text += item
                 pending[-1] = {"role": "assistant", "content": render.pending_html(text)}
                 yield pending, sources, turns, ""

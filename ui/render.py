@@ -44,8 +44,15 @@ def question_html(question: str) -> str:
     return f'<div class="q-text">{esc(question)}</div>'
 
 
-def pending_html(text: str = "") -> str:
-    """An answer while it streams in (or the searching notice before the first words)."""
+def pending_html(text: str = "", evidence: str = "") -> str:
+    """An answer while it streams in (or the searching notice before the first words, with
+    the extractive evidence once it is found)."""
+    if not text and evidence:
+        return (
+            '<div class="answer pending"><div class="evidence-label">Evidence found; the '
+            "model is writing the answer…</div>"
+            f'<div class="evidence">{_paragraphs(esc(evidence))}</div></div>'
+        )
     if not text:
         return (
             '<div class="answer pending"><span class="dots" aria-hidden="true">'

@@ -207,7 +207,7 @@ def candidates(
     return out
 
 
-def _with_similarity(
+def with_similarity(
     found: list[Candidate], query_vector: np.ndarray, embedder: Embedder
 ) -> list[Candidate]:
     best = sorted(found, key=lambda c: -c.coverage)[:SENTENCES_TO_EMBED]
@@ -240,7 +240,7 @@ def extractive_answer(
     supported = [c for c in found if c.coverage >= settings.min_support and c.has_type]
     if not supported:
         return settings.refusal_text, [], True
-    ranked = sorted(_with_similarity(supported, query_vector, embedder), key=lambda c: -c.score)
+    ranked = sorted(with_similarity(supported, query_vector, embedder), key=lambda c: -c.score)
     best = ranked[0]
     chosen = [best]
     for other in ranked[1:]:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rag.answering.local import is_local, local_extra_kwargs
+from rag.answering.local import register as register_local_provider
 from rag.errors import ConfigError, ProviderError
 from rag.prompts import render_prompt
 from rag.sentences import ABBREVIATIONS
@@ -66,12 +68,12 @@ class ValidatedAnswer:
 # --------------------------------------------------------------------------- messages
 
 
-def _escape_text(text: str) -> str:
+def escape_text(text: str) -> str:
     """Neutralise tags so quoted text cannot close or open a fence."""
     return text.replace("<", "&lt;")
 
 
-def _escape_attr(value: str) -> str:
+def escape_attr(value: str) -> str:
     return " ".join(value.split()).replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
@@ -85,10 +87,10 @@ def format_passages(passages: list[Passage]) -> str:
     blocks = []
     for n, passage in enumerate(passages, start=1):
         chunk = passage.chunk
-        attrs = f'n="{n}" title="{_escape_attr(_defuse_markers(chunk.title))}"'
+        attrs = f'n="{n}" title="{escape_attr(_defuse_markers(chunk.title))}"'
         if chunk.date:
-            attrs += f' date="{_escape_attr(chunk.date)}"'
-        text = _escape_text(_defuse_markers(chunk.text.strip()))
+            attrs += f' date="{escape_attr(chunk.date)}"'
+        text = escape_text(_defuse_markers(chunk.text.strip()))
         blocks.append(f"<passage {attrs}>\n{text}\n</passage>")
     return "\n".join(blocks)
 
@@ -106,7 +108,7 @@ def format_history(history: list[dict] | None) -> str:
         if len(content) > MAX_HISTORY_CHARS:
             content = content[:MAX_HISTORY_CHARS].rstrip() + " …"
         if content:
-            lines.append(f"{role.capitalize()}: {_escape_text(content)}")
+            lines.append(f"{role.capitalize()}: {escape_text(content)}")
     return "\n".join(lines)
 
 
@@ -126,7 +128,7 @@ def build_messages(
         settings.prompts_dir,
         history=history_block,
         passages=format_passages(passages),
-        question=_escape_text(question.strip()),
+        question=escape_text(question.strip()),
         refusal=refusal,
     )
     return [
@@ -231,6 +233,7 @@ def _litellm() -> Any:
     import litellm
 
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner on errors
+    register_local_provider(litellm)
     return litellm
 
 
@@ -267,8 +270,11 @@ def _provider_error(exc: BaseException, settings: Settings) -> ProviderError:
     """
     import openai
 
-    where = _where(settings)
     chain = _causes(exc)
+    ours = [e for e in chain if isinstance(e, ProviderError)]
+    if ours:  # raised by the local provider inside litellm: already one clear line
+        return ours[0]
+    where = _where(settings)
     status = getattr(exc, "status_code", None)
     if any(isinstance(e, openai.APITimeoutError | TimeoutError) for e in chain):
         msg = (
@@ -311,7 +317,11 @@ def _provider_error(exc: BaseException, settings: Settings) -> ProviderError:
 
 
 def _completion_kwargs(
-    messages: list[dict], settings: Settings, stream: bool, max_tokens: int | None
+    messages: list[dict],
+    settings: Settings,
+    stream: bool,
+    max_tokens: int | None,
+    response_format: dict | None = None,
 ) -> dict[str, Any]:
     if not settings.llm_model:
         raise ConfigError("no LLM model is set: set llm_model (RAG_LLM_MODEL) to use the LLM")
@@ -325,7 +335,11 @@ def _completion_kwargs(
         "drop_params": True,  # a model that rejects e.g. temperature still answers
         "stream": stream,
     }
-    if settings.llm_api_base:
+    if response_format is not None:
+        kwargs["response_format"] = response_format
+    if is_local(settings.llm_model):
+        kwargs.update(local_extra_kwargs(settings))
+    elif settings.llm_api_base:
         kwargs["api_base"] = settings.llm_api_base
     if settings.llm_api_key:
         kwargs["api_key"] = settings.llm_api_key.get_secret_value()
@@ -350,10 +364,12 @@ def _response_text(response: Any, settings: Settings) -> str:
     return content
 
 
-def _stream_text(response: Any, settings: Settings) -> Iterator[str]:
+def _stream_text(response: Any, settings: Settings, reply: Reply | None = None) -> Iterator[str]:
     got_text = False
     try:
         for chunk in response:
+            if reply is not None:
+                reply.take_usage(chunk)
             try:
                 delta = chunk.choices[0].delta.content
             except (AttributeError, IndexError, KeyError, TypeError):
@@ -380,11 +396,86 @@ def _stream_text(response: Any, settings: Settings) -> Iterator[str]:
         )
 
 
+@dataclass
+class Reply:
+    """A model's reply and what it cost: tokens read (of them, from the KV cache) and written,
+    and the model's own time where the provider reports it."""
+
+    text: str = ""
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    completion_tokens: int | None = None
+    model_ms: float | None = None
+
+    def timings(self) -> dict[str, float]:
+        """The known figures, for ``Answer.timings_ms``."""
+        figures = {
+            "prompt_tokens": self.prompt_tokens,
+            "cached_tokens": self.cached_tokens,
+            "completion_tokens": self.completion_tokens,
+            "model": self.model_ms,
+        }
+        return {k: round(float(v), 2) for k, v in figures.items() if v is not None}
+
+    def take_usage(self, response: Any) -> None:
+        """Read usage and llama.cpp timings off a litellm response or final stream chunk."""
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.prompt_tokens = getattr(usage, "prompt_tokens", self.prompt_tokens)
+            self.completion_tokens = getattr(usage, "completion_tokens", self.completion_tokens)
+            details = getattr(usage, "prompt_tokens_details", None)
+            cached = getattr(details, "cached_tokens", None) if details is not None else None
+            self.cached_tokens = cached if cached is not None else self.cached_tokens
+        timings = getattr(response, "timings", None)
+        if isinstance(timings, dict) and timings:
+            self.model_ms = float(timings.get("prompt_ms", 0.0)) + float(
+                timings.get("predicted_ms", 0.0)
+            )
+            self.cached_tokens = timings.get("cache_n", self.cached_tokens)
+
+
+def complete_reply(
+    messages: list[dict],
+    settings: Settings,
+    max_tokens: int | None = None,
+    response_format: dict | None = None,
+) -> Reply:
+    """The model's reply to ``messages`` with its token counts; ProviderError on failure."""
+    kwargs = _completion_kwargs(messages, settings, False, max_tokens, response_format)
+    litellm = _litellm()
+    try:
+        response = litellm.completion(**kwargs)
+    except Exception as exc:
+        raise _provider_error(exc, settings) from exc
+    reply = Reply(_response_text(response, settings))
+    reply.take_usage(response)
+    return reply
+
+
+def stream_reply(
+    messages: list[dict],
+    settings: Settings,
+    max_tokens: int | None = None,
+    response_format: dict | None = None,
+) -> tuple[Iterator[str], Reply]:
+    """Text deltas of the reply, and a :class:`Reply` whose counts fill in as it ends."""
+    kwargs = _completion_kwargs(messages, settings, True, max_tokens, response_format)
+    kwargs["stream_options"] = {"include_usage": True}
+    litellm = _litellm()
+    try:
+        response = litellm.completion(**kwargs)
+    except Exception as exc:
+        raise _provider_error(exc, settings) from exc
+    reply = Reply()
+    return _stream_text(response, settings, reply), reply
+
+
 def complete(
     messages: list[dict],
     settings: Settings,
     stream: bool = False,
     max_tokens: int | None = None,
+    response_format: dict | None = None,
 ) -> Any:
     """The model's reply to ``messages``: a string, or with ``stream`` an iterator of deltas.
 
@@ -392,7 +483,7 @@ def complete(
     raises :class:`ProviderError` here; failures in the middle of a stream raise while
     iterating. A ConfigError means no model is configured.
     """
-    kwargs = _completion_kwargs(messages, settings, stream, max_tokens)
+    kwargs = _completion_kwargs(messages, settings, stream, max_tokens, response_format)
     litellm = _litellm()
     try:
         response = litellm.completion(**kwargs)
@@ -503,7 +594,7 @@ def rewrite_query(question: str, history: list[dict], settings: Settings) -> str
         "rewrite_query",
         settings.prompts_dir,
         history=history_text,
-        question=_escape_text(question.strip()),
+        question=escape_text(question.strip()),
     )
     messages = [{"role": "user", "content": prompt.strip()}]
     try:

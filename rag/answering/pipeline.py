@@ -8,15 +8,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.answering.cite import best_quote, make_citation
-from rag.answering.extractive import extractive_answer
+from rag.answering.cite import make_citation
+from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
+from rag.answering.verify import verify_claim
 from rag.errors import InputError, InputTooLargeError, ProviderError
 from rag.retrieve import Filters, retrieve
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, Citation, Passage, Preview
 
 if TYPE_CHECKING:
-    from rag.answering.llm import ValidatedAnswer
+    from rag.answering.evidence import Evidence
+    from rag.answering.llm import Reply, ValidatedAnswer
+    from rag.answering.reader import ReaderReply
     from rag.corpus import Corpus
     from rag.settings import Settings
 
@@ -27,6 +30,8 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
+_MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -82,7 +87,7 @@ def prepare(
     question = check_question(question, settings.max_question_chars)
     turns = check_history(history)
     search = search_query(question, turns)
-    if settings.llm_model and search != question:
+    if settings.generator and settings.llm_rewrite_followups and search != question:
         from rag.answering.llm import rewrite_query
 
         search = rewrite_query(question, turns, settings)
@@ -91,20 +96,6 @@ def prepare(
     return Prepared(
         question, turns, search, passages, vector, (time.perf_counter() - started) * 1000
     )
-
-
-def llm_citations(text: str, passages: list[Passage]) -> list[Citation]:
-    """One citation per passage the LLM cited, quoting its sentence closest to the claim."""
-    from rag.answering.llm import split_sentences
-
-    citations: dict[int, Citation] = {}
-    for sentence in split_sentences(text):
-        for match in _MARKER.finditer(sentence):
-            n = int(match.group(1))
-            if n not in citations and 1 <= n <= len(passages):
-                passage = passages[n - 1]
-                citations[n] = make_citation(n, passage, best_quote(passage, sentence))
-    return [citations[n] for n in sorted(citations)]
 
 
 def _extractive(corpus: Corpus, prepared: Prepared) -> tuple[str, list[Citation], bool]:
@@ -119,90 +110,183 @@ def _extractive(corpus: Corpus, prepared: Prepared) -> tuple[str, list[Citation]
     )
 
 
+@dataclass
+class Checked:
+    """A generated answer after verification: what may be shown, and what was removed."""
+
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    unsupported: int = 0
+    recited: int = 0
+    invalid: int = 0
+
+
 def _result(
     prepared: Prepared,
-    text: str,
-    citations: list[Citation],
-    abstained: bool,
+    checked: Checked,
     model: str,
     answer_started: float,
     notice: str | None = None,
-    invalid: int = 0,
+    reply: Reply | None = None,
 ) -> Answer:
     answer_ms = (time.perf_counter() - answer_started) * 1000
+    timings = {
+        "retrieve": round(prepared.retrieve_ms, 2),
+        "answer": round(answer_ms, 2),
+        "total": round(prepared.retrieve_ms + answer_ms, 2),
+    }
+    if reply is not None:
+        timings.update(reply.timings())
     return Answer(
         question=prepared.question,
-        answer=text,
-        abstained=abstained,
-        citations=citations,
+        answer=checked.text,
+        abstained=checked.abstained,
+        citations=checked.citations,
         retrieved=[p.chunk.doc_id for p in prepared.passages],
         model=model,
-        timings_ms={
-            "retrieve": round(prepared.retrieve_ms, 2),
-            "answer": round(answer_ms, 2),
-            "total": round(prepared.retrieve_ms + answer_ms, 2),
-        },
+        timings_ms=timings,
         search_query=prepared.search if prepared.search != prepared.question else None,
         notice=notice,
-        invalid_citations=invalid,
+        invalid_citations=checked.invalid,
+        unsupported_claims=checked.unsupported,
+        recited_claims=checked.recited,
     )
+
+
+def _extractive_answer(
+    corpus: Corpus, prepared: Prepared, started: float, notice: str | None = None
+) -> Answer:
+    if not prepared.passages:
+        refusal = Checked(corpus.settings.refusal_text, [], True)
+        return _result(prepared, refusal, EXTRACTIVE_MODEL, started, notice)
+    text, citations, abstained = _extractive(corpus, prepared)
+    return _result(prepared, Checked(text, citations, abstained), EXTRACTIVE_MODEL, started, notice)
 
 
 def _fallback(corpus: Corpus, prepared: Prepared, started: float, exc: ProviderError) -> Answer:
     """The extractive answer, with a notice saying why the LLM's was not used."""
-    text, citations, abstained = _extractive(corpus, prepared)
     notice = f"The language model failed ({exc}); showing the extractive answer instead."
-    return _result(prepared, text, citations, abstained, EXTRACTIVE_MODEL, started, notice=notice)
+    return _extractive_answer(corpus, prepared, started, notice)
 
 
-def _from_llm(
-    prepared: Prepared, result: ValidatedAnswer, settings: Settings, started: float
-) -> Answer:
-    """The answer for a validated LLM reply (a refusal abstains, with no citations)."""
-    model = settings.llm_model or ""
-    if result.is_refusal:
-        return _result(
-            prepared,
-            settings.refusal_text,
-            [],
-            True,
-            model,
-            started,
-            invalid=result.invalid_markers,
-        )
-    return _result(
-        prepared,
-        result.text,
-        llm_citations(result.text, prepared.passages),
-        False,
-        model,
-        started,
-        invalid=result.invalid_markers,
+# --------------------------------------------------------------------------- evidence reader
+
+
+def _evidence(corpus: Corpus, prepared: Prepared) -> Evidence:
+    from rag.answering.evidence import select_evidence
+
+    return select_evidence(
+        prepared.question,
+        prepared.passages,
+        corpus.lexical,
+        corpus.embedder,
+        corpus.settings,
+        prepared.query_vector,
+        history_context(prepared.question, prepared.history),
     )
 
 
+def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) -> Checked:
+    """The reader's answer if a passage holds it (re-cited where needed), else the refusal."""
+    refusal = Checked(settings.refusal_text, [], True)
+    if reading.is_refusal:
+        return refusal
+    claim = _MARKERS_AT_END.sub("", reading.answer).strip()
+    verdict = verify_claim(
+        claim, reading.passage, prepared.question, prepared.passages, settings.verify_min_share
+    )
+    if verdict.support is None:
+        return Checked(settings.refusal_text, [], True, unsupported=1)
+    passage = prepared.passages[verdict.support.passage_index]
+    citation = make_citation(1, passage, verdict.support.span)
+    return Checked(
+        f"{shown_quote(claim)} [1]", [citation], False, recited=int(verdict.support.recited)
+    )
+
+
+def _answer_by_reader(corpus: Corpus, prepared: Prepared, started: float) -> Answer:
+    from rag.answering.reader import read
+
+    settings = corpus.settings
+    evidence = _evidence(corpus, prepared)
+    if not evidence.blocks:
+        return _result(
+            prepared, Checked(settings.refusal_text, [], True), EXTRACTIVE_MODEL, started
+        )
+    try:
+        reading = read(prepared.question, evidence, prepared.history, settings)
+    except ProviderError as exc:
+        return _fallback(corpus, prepared, started, exc)
+    checked = check_reading(reading, prepared, settings)
+    return _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
+
+
+# --------------------------------------------------------------------------- passages prompt
+
+
+def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Settings) -> Checked:
+    """Each sentence of a free-text answer, kept only where a passage holds it."""
+    from rag.answering.llm import split_sentences
+
+    if result.is_refusal:
+        return Checked(settings.refusal_text, [], True, invalid=result.invalid_markers)
+    citations: list[Citation] = []
+    numbers: dict[tuple[int, int], int] = {}  # (passage index, quote start) -> citation n
+    kept: list[str] = []
+    unsupported = recited = 0
+    for sentence in split_sentences(result.text):
+        cited = [int(m) for m in _MARKER.findall(sentence)]
+        claim = _MARKER.sub("", sentence).strip()
+        verdict = verify_claim(
+            claim,
+            cited[0] if cited else 0,
+            prepared.question,
+            prepared.passages,
+            settings.verify_min_share,
+        )
+        if verdict.support is None:
+            unsupported += 1
+            continue
+        recited += int(verdict.support.recited)
+        key = (verdict.support.passage_index, verdict.support.span.start)
+        if key not in numbers:
+            numbers[key] = len(citations) + 1
+            passage = prepared.passages[key[0]]
+            citations.append(make_citation(numbers[key], passage, verdict.support.span))
+        kept.append(f"{shown_quote(claim)} [{numbers[key]}]")
+    if not kept:
+        return Checked(settings.refusal_text, [], True, unsupported, 0, result.invalid_markers)
+    return Checked(" ".join(kept), citations, False, unsupported, recited, result.invalid_markers)
+
+
+def _answer_by_passages(corpus: Corpus, prepared: Prepared, started: float) -> Answer:
+    from rag.answering.llm import llm_answer
+
+    settings = corpus.settings
+    try:
+        result = llm_answer(
+            prepared.question,
+            prepared.passages,
+            prepared.history,
+            settings,
+            refusal=settings.refusal_text,
+        )
+    except ProviderError as exc:
+        return _fallback(corpus, prepared, started, exc)
+    checked = check_free_text(result, prepared, settings)
+    return _result(prepared, checked, settings.generator or "", started)
+
+
 def answer_prepared(corpus: Corpus, prepared: Prepared) -> Answer:
-    """Answer a prepared question: with the LLM if one is set, falling back to extractive."""
+    """Answer a prepared question: with the LLM if one is chosen, falling back to extractive."""
     settings = corpus.settings
     started = time.perf_counter()
-    if settings.llm_model and prepared.passages:
-        from rag.answering.llm import llm_answer
-
-        try:
-            result = llm_answer(
-                prepared.question,
-                prepared.passages,
-                prepared.history,
-                settings,
-                refusal=settings.refusal_text,
-            )
-        except ProviderError as exc:
-            return _fallback(corpus, prepared, started, exc)
-        return _from_llm(prepared, result, settings, started)
-    if not prepared.passages:
-        return _result(prepared, settings.refusal_text, [], True, EXTRACTIVE_MODEL, started)
-    text, citations, abstained = _extractive(corpus, prepared)
-    return _result(prepared, text, citations, abstained, EXTRACTIVE_MODEL, started)
+    if not settings.generator or not prepared.passages:
+        return _extractive_answer(corpus, prepared, started)
+    if settings.llm_reader == "evidence":
+        return _answer_by_reader(corpus, prepared, started)
+    return _answer_by_passages(corpus, prepared, started)
 
 
 def answer_question(
@@ -216,23 +300,50 @@ def answer_question(
     return answer_prepared(corpus, prepare(corpus, question, history, top_k, filters))
 
 
+def _stream_by_reader(
+    corpus: Corpus, prepared: Prepared, started: float
+) -> Iterator[str | Answer | Preview]:
+    from rag.answering.reader import read_stream
+
+    settings = corpus.settings
+    preview = _extractive_answer(corpus, prepared, started)
+    yield Preview(preview)
+    evidence = _evidence(corpus, prepared)
+    if not evidence.blocks:
+        yield preview
+        return
+    try:
+        stream = read_stream(prepared.question, evidence, prepared.history, settings)
+        yield from stream
+        reading = stream.finish()
+    except ProviderError as exc:
+        yield _fallback(corpus, prepared, started, exc)
+        return
+    checked = check_reading(reading, prepared, settings)
+    yield _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
+
+
 def answer_stream(
     corpus: Corpus,
     question: str,
     history: list[dict] | None = None,
     top_k: int | None = None,
     filters: Filters | None = None,
-) -> Iterator[str | Answer]:
-    """Yield text deltas as they come, then the final :class:`Answer`.
+) -> Iterator[str | Answer | Preview]:
+    """Yield a :class:`Preview` (LLM answers only), text deltas as they come, then the final
+    :class:`Answer`. The final answer is the verified one: show it in place of the deltas.
 
     With the extractive answerer the whole text comes as one delta.
     """
     prepared = prepare(corpus, question, history, top_k, filters)
     settings = corpus.settings
-    if settings.llm_model and prepared.passages:
+    started = time.perf_counter()
+    if settings.generator and prepared.passages and settings.llm_reader == "evidence":
+        yield from _stream_by_reader(corpus, prepared, started)
+        return
+    if settings.generator and prepared.passages:
         from rag.answering.llm import llm_answer_stream
 
-        started = time.perf_counter()
         try:
             stream = llm_answer_stream(
                 prepared.question,
@@ -246,7 +357,8 @@ def answer_stream(
         except ProviderError as exc:
             yield _fallback(corpus, prepared, started, exc)
             return
-        yield _from_llm(prepared, result, settings, started)
+        checked = check_free_text(result, prepared, settings)
+        yield _result(prepared, checked, settings.generator or "", started)
         return
     final = answer_prepared(corpus, prepared)
     yield final.answer

@@ -1,0 +1,204 @@
+"""Checking a generated claim against the retrieved passages, by general rules.
+
+A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" is
+"november 12", "four-week" is "4 week", "1,200" is "1200"):
+
+- every number of the claim occurs in the sentence, its neighbours or the article's title;
+- every name (capitalised word) of the claim occurs there too;
+- at least ``min_share`` of the claim's content terms do;
+- and the claim says something the question does not (an answer that only repeats the
+  question's words answers nothing).
+
+The passage must also meet the question's own constraints: every year and quarter it names
+occurs in the passage, its title or its article's date, and its named entities occur in the
+passage or the title. The cited passage is tried first; when another retrieved passage holds
+the claim, the claim is re-cited to it. A claim no passage holds is unsupported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rag.answering.cite import passage_sentences, sentence_text
+from rag.answering.extractive import question_entities
+from rag.sentences import Span
+from rag.terms import terms
+from rag.types import Passage
+
+# Entity terms match by a shared prefix this long (or the whole shorter word), so that
+# "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
+ENTITY_PREFIX = 5
+
+_MONTHS = {
+    "jan": "january",
+    "feb": "february",
+    "mar": "march",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+_TENS |= {"eighty": 80, "ninety": 90}
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
+_COMPOUND_NUMBER = re.compile(
+    r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS[1:10]) + r")\b"
+)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
+_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
+
+
+def normalise_facts(text: str) -> str:
+    """Lower-cased text with months spelled out and numbers written as digits."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()], text)
+    text = text.lower().replace("%", " percent")
+    text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
+    text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m[1]]), text)
+    text = _THOUSANDS.sub("", text)
+    return _ORDINAL_SUFFIX.sub(r"\1", text)
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers of ``text``, normalised ("four-week" gives "4"; "1,200" gives "1200")."""
+    return set(_NUMBER.findall(normalise_facts(text)))
+
+
+def fact_terms(text: str) -> set[str]:
+    """Content terms of ``text`` after number and month normalisation."""
+    return set(terms(normalise_facts(text)))
+
+
+def name_terms(claim: str) -> set[str]:
+    """Terms of the capitalised words of a claim (short answers are mostly names)."""
+    return {t for word in _CAPITALISED.findall(claim) for t in terms(word)}
+
+
+def quarters(text: str) -> set[int]:
+    """Quarters a text names: "Q1", "first quarter" -> 1."""
+    found = set()
+    for digit, word in _QUARTER.findall(text):
+        found.add(int(digit) if digit else _ORDINALS[word.lower()])
+    return found
+
+
+def _prefix_match(term: str, vocabulary: set[str]) -> bool:
+    if term in vocabulary:
+        return True
+    stem = term[:ENTITY_PREFIX]
+    return len(term) >= ENTITY_PREFIX and any(v.startswith(stem) for v in vocabulary)
+
+
+@dataclass(frozen=True)
+class Support:
+    """Where a claim is held: passage index (0-based) and the sentence that holds it."""
+
+    passage_index: int
+    span: Span
+    recited: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The check of one claim: where it is held, or why it is not."""
+
+    support: Support | None
+    reason: str = ""
+
+    @property
+    def supported(self) -> bool:
+        """Whether some passage holds the claim."""
+        return self.support is not None
+
+
+def meets_question_constraints(question: str, passage: Passage) -> bool:
+    """Whether the passage (with its title and date) can be about what the question names."""
+    chunk = passage.chunk
+    context = f"{chunk.title}\n{chunk.text}"
+    years = set(_YEAR.findall(question))
+    if years:
+        have = set(_YEAR.findall(context)) | ({chunk.date[:4]} if chunk.date else set())
+        if not years <= have:
+            return False
+    asked_quarters = quarters(question)
+    if asked_quarters and not asked_quarters <= quarters(context):
+        return False
+    vocabulary = fact_terms(context)
+    return all(_prefix_match(t, vocabulary) for t in question_entities(question))
+
+
+def _holds(claim: str, window: str, question_terms: set[str], min_share: float) -> bool:
+    claim_terms = fact_terms(claim)
+    if not claim_terms or claim_terms <= question_terms:
+        return False  # says nothing, or only what the question says
+    window_terms = fact_terms(window)
+    if not numbers(claim) <= numbers(window):
+        return False
+    if not all(_prefix_match(t, window_terms) for t in name_terms(claim)):
+        return False
+    share = len(claim_terms & window_terms) / len(claim_terms)
+    return share >= min_share
+
+
+def _holding_sentence(
+    claim: str, passage: Passage, question_terms: set[str], min_share: float
+) -> Span | None:
+    """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title)."""
+    spans = passage_sentences(passage)
+    texts = [sentence_text(passage, s) for s in spans]
+    claim_terms = fact_terms(claim)
+    best: tuple[float, Span] | None = None
+    for i, span in enumerate(spans):
+        window = " ".join([passage.chunk.title, *texts[max(0, i - 1) : i + 2]])
+        if not _holds(claim, window, question_terms, min_share):
+            continue
+        # The quote is the sentence itself that shares most with the claim.
+        own = len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i]))
+        if best is None or own > best[0]:
+            best = (own, span)
+    return best[1] if best else None
+
+
+def verify_claim(
+    claim: str,
+    cited: int,
+    question: str,
+    passages: list[Passage],
+    min_share: float,
+) -> Verdict:
+    """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``."""
+    if not fact_terms(claim):
+        return Verdict(None, "the claim has no content words")
+    question_terms = fact_terms(question)
+    if fact_terms(claim) <= question_terms:
+        return Verdict(None, "the claim only repeats the question")
+    order = list(range(len(passages)))
+    if 1 <= cited <= len(passages):
+        order.remove(cited - 1)
+        order.insert(0, cited - 1)
+    for i in order:
+        passage = passages[i]
+        if not meets_question_constraints(question, passage):
+            continue
+        span = _holding_sentence(claim, passage, question_terms, min_share)
+        if span is not None:
+            return Verdict(Support(i, span, recited=i != cited - 1))
+    return Verdict(None, "no retrieved passage states the claim")

@@ -1,0 +1,123 @@
+"""Claim verification by general rules: normalised facts, question constraints, re-citing."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.pipeline import Prepared, check_reading
+from rag.answering.reader import ReaderReply, parse_reply
+from rag.answering.verify import (
+    meets_question_constraints,
+    normalise_facts,
+    numbers,
+    verify_claim,
+)
+from rag.settings import Settings
+from rag.types import Chunk, Passage
+
+
+def passage(text: str, title: str = "Talks", date: str | None = None, doc: str = "d") -> Passage:
+    chunk = Chunk(f"{doc}::0", doc, 0, text, 100, 100 + len(text), title, date)
+    return Passage(chunk, 1.0)
+
+
+SUPER_BOWL_2022 = passage(
+    "The Super Bowl was played at SoFi Stadium in Inglewood, California, in February 2022.",
+    title="Rams win Super Bowl LVI",
+    date="2022-02-14",
+    doc="sb2022",
+)
+SUPER_BOWL_2021 = passage(
+    "Tampa Bay hosted the game at Raymond James Stadium, the first home Super Bowl.",
+    title="Super Bowl 2021: Buccaneers beat Chiefs",
+    date="2021-02-08",
+    doc="sb2021",
+)
+TALKS = passage(
+    "Russia's delegation was led by Igor Kostyukov, head of military intelligence. "
+    "The talks lasted four weeks and ended on Nov. 12.",
+    title="Abu Dhabi talks",
+    doc="talks",
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("four-week truce", "4 weeks"), ("Nov. 12", "November 12"), ("1,200 troops", "1200")],
+)
+def test_facts_are_compared_normalised(a, b):
+    assert numbers(a) == numbers(b)
+    assert normalise_facts("Sept. 3").startswith("september")
+
+
+def test_a_claim_held_by_its_cited_passage_is_kept():
+    verdict = verify_claim("Igor Kostyukov", 1, "Who led Russia's delegation?", [TALKS], 0.6)
+    assert verdict.supported and not verdict.support.recited
+    assert verdict.support.span.start == TALKS.chunk.start  # the sentence that names him
+
+
+def test_a_claim_cited_to_the_wrong_passage_is_recited():
+    passages = [SUPER_BOWL_2022, TALKS]
+    verdict = verify_claim("Igor Kostyukov", 1, "Who led Russia's delegation?", passages, 0.6)
+    assert verdict.supported and verdict.support.passage_index == 1 and verdict.support.recited
+
+
+def test_a_number_no_passage_states_is_unsupported():
+    verdict = verify_claim("five weeks", 1, "How long did the talks last?", [TALKS], 0.6)
+    assert not verdict.supported
+    assert verify_claim("four weeks", 1, "How long did the talks last?", [TALKS], 0.6).supported
+
+
+def test_outside_knowledge_is_unsupported():
+    verdict = verify_claim("France", 1, "Who won the 2018 World Cup?", [TALKS], 0.6)
+    assert not verdict.supported
+
+
+def test_a_passage_about_another_year_does_not_answer():
+    question = "Where was the Super Bowl 2021 played?"
+    assert not meets_question_constraints(question, SUPER_BOWL_2022)
+    assert meets_question_constraints(question, SUPER_BOWL_2021)  # the title and date say 2021
+    verdict = verify_claim("SoFi Stadium", 1, question, [SUPER_BOWL_2022, SUPER_BOWL_2021], 0.6)
+    assert not verdict.supported
+
+
+def test_repeating_the_question_is_not_an_answer():
+    verdict = verify_claim("Russia's delegation", 1, "Who led Russia's delegation?", [TALKS], 0.6)
+    assert not verdict.supported
+
+
+def _prepared(passages: list[Passage], question: str) -> Prepared:
+    return Prepared(question, [], question, passages, None, 0.0)
+
+
+def test_an_unverified_reading_is_never_shown():
+    settings = Settings(answerer="extractive")
+    reading = parse_reply('{"passage": 1, "answer": "Vladimir Putin"}')
+    checked = check_reading(reading, _prepared([TALKS], "Who led Russia's delegation?"), settings)
+    assert checked.abstained and checked.unsupported == 1
+    assert checked.text == settings.refusal_text and checked.citations == []
+
+
+def test_a_verified_reading_cites_the_holding_sentence_with_exact_offsets():
+    settings = Settings(answerer="extractive")
+    reading = ReaderReply(2, "Igor Kostyukov", "")
+    prepared = _prepared([SUPER_BOWL_2022, TALKS], "Who led Russia's delegation?")
+    checked = check_reading(reading, prepared, settings)
+    assert checked.text == "Igor Kostyukov [1]" and checked.recited == 0
+    citation = checked.citations[0]
+    assert citation.doc_id == "talks" and "Kostyukov" in citation.quote
+    article = " " * 100 + TALKS.chunk.text
+    assert article[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    ("raw", "passage_n", "answer"),
+    [
+        ('{"passage": 2, "answer": "Kozak"}', 2, "Kozak"),
+        ('```json\n{"passage": 0, "answer": ""}\n```', 0, ""),
+        ("Dmitry Kozak led it [3].", 3, "Dmitry Kozak led it ."),
+    ],
+)
+def test_replies_are_read_as_json_or_as_cited_prose(raw, passage_n, answer):
+    reading = parse_reply(raw)
+    assert reading.passage == passage_n and reading.answer == answer
