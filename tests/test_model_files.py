@@ -55,7 +55,7 @@ def test_the_default_model_joins_once_and_is_trusted_by_its_stamp(tmp_path: Path
 
 
 def test_unknown_packaged_name_lists_the_known_ones(tmp_path: Path):
-    with pytest.raises(ModelFileError, match="local/qwen2.5-coder-1.5b-instruct"):
+    with pytest.raises(ModelFileError, match=r"local/qwen2\.5-coder-1\.5b-instruct"):
         packaged_model_file("gpt-5", tmp_path)
 
 

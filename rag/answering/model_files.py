@@ -141,9 +141,9 @@ def _join_parts(model: PackagedModel, target: Path) -> None:
                         out.write(block)
             out.flush()
             os.fsync(out.fileno())
-        if digest.hexdigest() != model.sha256:
+        if (found := digest.hexdigest()) != model.sha256:
             raise ModelFileError(
-                f"local model {model.name}: the joined parts have SHA-256 {digest.hexdigest()[:12]}…, "
+                f"local model {model.name}: the joined parts have SHA-256 {found[:12]}…, "
                 f"not the pinned {model.sha256[:12]}…; reinstall the parts "
                 f"(pip install --force-reinstall {model.dist_prefix}1 … {model.dist_prefix}"
                 f"{model.parts})"
