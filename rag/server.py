@@ -42,6 +42,13 @@ def warm_up(service: RagService) -> None:
             service.retrieve("warm up", top_k=1)
     except RagError as exc:
         print(f"warning: {exc}", file=sys.stderr, flush=True)
+    problem = service.check_answerer()  # loads the local model now, or says why it cannot
+    if problem:
+        print(
+            f"warning: {problem}; answering extractively until it is fixed",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def create_app(service: RagService, warm: bool = True, ready_message: str | None = None) -> FastAPI:

@@ -74,8 +74,8 @@ class Settings(BaseModel):
     # "passages": whole passages and a free-text reply with [n] markers.
     llm_reader: Literal["evidence", "passages"] = "evidence"
     # The evidence prompt holds at most this many sentences and characters of article text.
-    reader_sentences: int = Field(8, ge=1)
-    reader_max_chars: int = Field(1600, ge=200)
+    reader_sentences: int = Field(6, ge=1)
+    reader_max_chars: int = Field(1000, ge=200)
     llm_rewrite_followups: bool = True  # let the LLM rewrite follow-up questions for search
     # A generated claim is held by a sentence when this share of its content terms (and all of
     # its names and numbers) occur there (rag/answering/verify.py).

@@ -159,3 +159,55 @@ def test_json_reply_of_the_contract_has_the_claim_counts(local_service):
     data = local_service.answer("Who is Russia's defense minister?").to_dict()
     json.dumps(data)
     assert {"unsupported_claims", "recited_claims"} <= set(data)
+
+
+@pytest.fixture(scope="module")
+def local_server(local_service):
+    """A real uvicorn server answering with the local model."""
+    from tests.conftest_server import run_server
+
+    server = run_server(local_service)
+    yield server
+    server.stop()
+
+
+def _sse(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "data" in lines and lines["data"] != "[DONE]":
+            events.append((lines.get("event", "message"), json.loads(lines["data"])))
+    return events
+
+
+def test_http_stream_sends_sources_then_model_tokens_then_the_verified_answer(local_server):
+    import httpx
+
+    question = "Who led Russia's delegation in Abu Dhabi?"
+    with httpx.Client(base_url=local_server.url, timeout=120) as client:
+        response = client.post("/api/answer/stream", json={"question": question})
+    assert response.status_code == 200
+    events = _sse(response.text)
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "sources" and kinds[-1] == "answer" and "delta" in kinds
+    assert events[0][1]["model"] == "extractive" and events[0][1]["citations"]
+    final = events[-1][1]
+    assert final["model"] == DEFAULT_LLM_MODEL and "Kostyukov" in final["answer"]
+    streamed = "".join(data["text"] for kind, data in events if kind == "delta")
+    assert "Kostyukov" in streamed and "{" not in streamed  # words, never the JSON
+
+
+def test_openai_compatible_stream_carries_model_tokens(local_server):
+    import httpx
+
+    body = {
+        "model": "rag",
+        "stream": True,
+        "messages": [{"role": "user", "content": "Who led Russia's delegation in Abu Dhabi?"}],
+    }
+    with httpx.Client(base_url=local_server.url, timeout=120) as client:
+        response = client.post("/v1/chat/completions", json=body)
+    chunks = [data for _, data in _sse(response.text)]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+    assert "Kostyukov" in text and text.rstrip().endswith("[1]")
+    assert chunks[-1]["rag"]["model"] == DEFAULT_LLM_MODEL

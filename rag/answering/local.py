@@ -49,14 +49,34 @@ class LocalConfig:
     wait_s: float
 
 
+_resolved: dict[tuple, Path | ModelFileError] = {}
+_resolved_lock = threading.Lock()
+
+
 def resolve_model_file(settings: Settings) -> Path:
-    """The GGUF file for ``settings.llm_model``: ``local_model_path``, or a packaged model."""
+    """The GGUF file for ``settings.llm_model``: ``local_model_path``, or a packaged model.
+
+    Resolved once per process, failures included: a corrupt model is not hashed again for
+    every question (restart the process after fixing it).
+    """
     from rag.answering.model_files import gguf_file, packaged_model_file
 
-    if settings.local_model_path:
-        return gguf_file(settings.local_model_path)
     name = str(settings.llm_model).split("/", 1)[1]
-    return packaged_model_file(name, settings.local_model_dir)
+    key = (name, settings.local_model_path, settings.local_model_dir)
+    with _resolved_lock:
+        if key not in _resolved:
+            try:
+                if settings.local_model_path:
+                    _resolved[key] = gguf_file(settings.local_model_path)
+                else:
+                    _resolved[key] = packaged_model_file(name, settings.local_model_dir)
+            except ModelFileError as exc:
+                log.warning("%s", exc)
+                _resolved[key] = exc
+        found = _resolved[key]
+    if isinstance(found, ModelFileError):
+        raise found
+    return found
 
 
 def local_config(settings: Settings) -> LocalConfig:

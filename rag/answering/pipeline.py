@@ -200,8 +200,13 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
         return Checked(settings.refusal_text, [], True, unsupported=1)
     passage = prepared.passages[verdict.support.passage_index]
     citation = make_citation(1, passage, verdict.support.span)
+    shown = verdict.support.claim or claim
     return Checked(
-        f"{shown_quote(claim)} [1]", [citation], False, recited=int(verdict.support.recited)
+        f"{shown_quote(shown)} [1]",
+        [citation],
+        False,
+        unsupported=int(shown != claim),  # a removed apposition is a removed claim
+        recited=int(verdict.support.recited),
     )
 
 
@@ -249,6 +254,8 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
             unsupported += 1
             continue
         recited += int(verdict.support.recited)
+        unsupported += int(verdict.support.claim not in ("", claim))
+        claim = verdict.support.claim or claim
         key = (verdict.support.passage_index, verdict.support.span.start)
         if key not in numbers:
             numbers[key] = len(citations) + 1

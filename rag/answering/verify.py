@@ -64,11 +64,18 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
+# A claim that fails whole is tried again without its trailing apposition ("Milan, Italy"
+# -> "Milan"): the part the passage states is kept, the added part is not shown.
+_APPOSITION = re.compile(r"\s*(?:,|\(|\s[-–—]\s)")
+# Share of the question's named entities the passage's article must mention.
+MIN_ENTITY_SHARE = 0.5
 
 
 def normalise_facts(text: str) -> str:
     """Lower-cased text with months spelled out and numbers written as digits."""
     text = unicodedata.normalize("NFKC", text)
+    text = _SPACED_INITIALS.sub(r"\1.", text)  # "U. S." is "U.S."
     text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()], text)
     text = text.lower().replace("%", " percent")
     text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
@@ -114,6 +121,7 @@ class Support:
     passage_index: int
     span: Span
     recited: bool
+    claim: str = ""  # the form of the claim that is held (its head, when the rest is not)
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,12 @@ class Verdict:
         return self.support is not None
 
 
-def meets_question_constraints(question: str, passage: Passage) -> bool:
-    """Whether the passage (with its title and date) can be about what the question names."""
+def meets_question_constraints(
+    question: str, passage: Passage, article_text: str | None = None
+) -> bool:
+    """Whether the passage can be about what the question names: every year and quarter of
+    the question occurs in the passage, its title or its article's date, and most of its
+    named entities in the article (``article_text``: what is known of it, else the passage)."""
     chunk = passage.chunk
     context = f"{chunk.title}\n{chunk.text}"
     years = set(_YEAR.findall(question))
@@ -141,8 +153,12 @@ def meets_question_constraints(question: str, passage: Passage) -> bool:
     asked_quarters = quarters(question)
     if asked_quarters and not asked_quarters <= quarters(context):
         return False
-    vocabulary = fact_terms(context)
-    return all(_prefix_match(t, vocabulary) for t in question_entities(question))
+    entities = set(question_entities(question))
+    if not entities:
+        return True
+    vocabulary = fact_terms(f"{chunk.title}\n{article_text or chunk.text}")
+    met = sum(_prefix_match(t, vocabulary) for t in entities)
+    return met / len(entities) >= MIN_ENTITY_SHARE
 
 
 def _holds(claim: str, window: str, question_terms: set[str], min_share: float) -> bool:
@@ -194,11 +210,23 @@ def verify_claim(
     if 1 <= cited <= len(passages):
         order.remove(cited - 1)
         order.insert(0, cited - 1)
-    for i in order:
-        passage = passages[i]
-        if not meets_question_constraints(question, passage):
-            continue
-        span = _holding_sentence(claim, passage, question_terms, min_share)
-        if span is not None:
-            return Verdict(Support(i, span, recited=i != cited - 1))
+    articles: dict[str, str] = {}
+    for p in passages:
+        articles[p.chunk.doc_id] = articles.get(p.chunk.doc_id, "") + "\n" + p.chunk.text
+    eligible = [
+        i
+        for i in order
+        if meets_question_constraints(question, passages[i], articles[passages[i].chunk.doc_id])
+    ]
+    for candidate in _claim_forms(claim):
+        for i in eligible:
+            span = _holding_sentence(candidate, passages[i], question_terms, min_share)
+            if span is not None:
+                return Verdict(Support(i, span, recited=i != cited - 1, claim=candidate))
     return Verdict(None, "no retrieved passage states the claim")
+
+
+def _claim_forms(claim: str) -> list[str]:
+    """The claim, then its head without a trailing apposition (when it has one)."""
+    head = _APPOSITION.split(claim, maxsplit=1)[0].strip()
+    return [claim, head] if head and head != claim and fact_terms(head) else [claim]
