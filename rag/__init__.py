@@ -16,7 +16,7 @@ from rag.settings import Settings, load_settings
 from rag.types import Answer, Citation, Document, Passage
 
 if TYPE_CHECKING:
-    from rag.service import RagService
+    from rag.facade import RagService
 
 __all__ = [
     "Answer",
@@ -35,10 +35,15 @@ _services: dict[str, RagService] = {}
 
 
 def service(settings: Settings | None = None, **overrides: Any) -> RagService:
-    """A shared :class:`RagService` for these settings (default: config file + env vars)."""
-    from rag.service import RagService
+    """A shared :class:`RagService` for these settings (default: config file + env vars).
+
+    A relative ``index_dir`` is resolved against the current folder: each folder's
+    ``index/`` gets its own service, which keeps it after the process changes folder.
+    """
+    from rag.facade import RagService
 
     settings = settings or load_settings(**overrides)
+    settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
     key = settings.model_dump_json()
     if key not in _services:
         _services[key] = RagService(settings)
@@ -71,7 +76,7 @@ def answer(question: str, history: list[dict] | None = None, **options: Any) -> 
 
 def __getattr__(name: str) -> Any:
     if name == "RagService":
-        from rag.service import RagService
+        from rag.facade import RagService
 
         return RagService
     raise AttributeError(name)

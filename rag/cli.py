@@ -1,4 +1,4 @@
-"""The ``rag`` command: parses flags, calls :class:`rag.service.RagService`, prints results."""
+"""The ``rag`` command: parses flags, calls :class:`rag.facade.RagService`, prints results."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _service(args: argparse.Namespace) -> Any:
-    from rag.service import RagService
+    from rag.facade import RagService
 
     return RagService(_settings(args))
 

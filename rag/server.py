@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from rag.service import RagService
+    from rag.facade import RagService
     from rag.settings import Settings
 
 log = logging.getLogger("rag.server")
@@ -136,7 +136,7 @@ def serve(settings: Settings) -> None:
     apply_offline_env()
     import uvicorn
 
-    from rag.service import RagService
+    from rag.facade import RagService
 
     warning = startup_warning(settings)
     if warning:

@@ -82,7 +82,7 @@ def test_eval_command_builds_a_temporary_index_and_applies_the_gate(
     tmp_path, monkeypatch, embedder, capsys
 ):
     monkeypatch.chdir(tmp_path)  # no rag.toml of the developer's
-    monkeypatch.setattr("rag.service.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("rag.facade.Embedder", lambda *args, **kwargs: embedder)
     dataset = write_dataset(CASES, tmp_path / "set.jsonl")
     out = tmp_path / "run.json"
     code = run_eval(

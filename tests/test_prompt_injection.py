@@ -12,9 +12,9 @@ import shutil
 
 import pytest
 
+from rag.facade import RagService
 from rag.llm import validate_answer
 from rag.retrieve import Filters
-from rag.service import RagService
 from tests.conftest import REPO, SEEDS, make_settings
 from tests.fake_provider import API_KEY, MODEL
 

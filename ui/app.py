@@ -2,7 +2,7 @@
 
 Built by :func:`build_ui` and mounted on the FastAPI app by :func:`rag.server.create_app`;
 :func:`mount_options` holds the theme, the CSS and the login for that mount. All work goes
-through :class:`rag.service.RagService`; this module only renders (see :mod:`ui.render`).
+through :class:`rag.facade.RagService`; this module only renders (see :mod:`ui.render`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ui import render
 from ui.feedback import record_feedback
 
 if TYPE_CHECKING:
-    from rag.service import RagService
+    from rag.facade import RagService
     from rag.settings import Settings
 
 log = logging.getLogger("rag.ui")

@@ -153,7 +153,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from rag.evaluate.dataset import load_dataset
     from rag.evaluate.report import format_table, write_report
     from rag.evaluate.runner import run_cases, run_config, save_run
-    from rag.service import RagService
+    from rag.facade import RagService
 
     cases = load_dataset(args.dataset)[: args.limit or None]
     temporary = args.corpus and args.index_dir is None
