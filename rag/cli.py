@@ -8,25 +8,12 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from rag.cli_args import add_common_args, settings_from_args
 from rag.errors import InputError, RagError
 
 DEFAULT_CORPUS = "seeds"
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="TOML config file (default: ./rag.toml)")
-    parser.add_argument("--index-dir", type=Path, help="index folder (default: index/)")
-    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--embedding-model", help="sentence-transformers model name or folder")
-    parser.add_argument(
-        "--model",
-        dest="llm_model",
-        help="litellm model for answers, e.g. gpt-4o-mini (default: extractive)",
-    )
-    parser.add_argument("--top-k", type=int, help="passages to retrieve (default 5)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index = commands.add_parser("index", help="index articles (files or folders)")
-    _common(index)
+    add_common_args(index)
     index.add_argument(
         "paths",
         nargs="*",
@@ -61,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     ask = commands.add_parser("ask", help="answer a question")
-    _common(ask)
+    add_common_args(ask)
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer contract as JSON")
     ask.add_argument(
@@ -75,15 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="newest article date")
 
     remove = commands.add_parser("remove", help="delete documents from the index by id")
-    _common(remove)
+    add_common_args(remove)
     remove.add_argument("doc_ids", nargs="+", metavar="ID")
 
     documents = commands.add_parser("documents", help="list the indexed documents")
-    _common(documents)
+    add_common_args(documents)
     documents.add_argument("--json", action="store_true")
 
     config = commands.add_parser("config", help="show the settings in force (secrets hidden)")
-    _common(config)
+    add_common_args(config)
 
     from rag.evaluate.cli import add_eval_parser
     from rag.server import add_serve_parser
@@ -93,20 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from rag.settings import load_settings
-
-    flags = {
-        name: getattr(args, name, None)
-        for name in ("index_dir", "chroma_url", "embedding_model", "llm_model", "top_k")
-    }
-    return load_settings(config_file=args.config, **flags)
-
-
 def _service(args: argparse.Namespace) -> Any:
     from rag.facade import RagService
 
-    return RagService(_settings(args))
+    return RagService(settings_from_args(args))
 
 
 def _check_date(value: str | None) -> str | None:
@@ -181,7 +158,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """``rag config``."""
-    print(json.dumps(_settings(args).public_dict(), indent=2))
+    print(json.dumps(settings_from_args(args).public_dict(), indent=2))
     return 0
 
 
