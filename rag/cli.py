@@ -7,7 +7,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from rag.cli_args import add_common_args, settings_from_args
@@ -71,6 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser("config", help="show the settings in force (secrets hidden)")
     add_common_args(config)
+
+    feedback = commands.add_parser(
+        "feedback",
+        help="list the answers rated in the chat, or export them as a test set",
+        description=(
+            "list (the default): each rated answer's latest rating, newest first. "
+            "export: the thumbs-down answers as a `rag eval` test set (see docs/evaluation.md)."
+        ),
+    )
+    add_common_args(feedback)
+    feedback.add_argument("action", nargs="?", choices=("list", "export"), default="list")
+    feedback.add_argument(
+        "--out", type=Path, metavar="FILE.jsonl", help="export: write here (default: stdout)"
+    )
+    feedback.add_argument("--all", action="store_true", help="export: the thumbs-up answers too")
 
     from rag.evaluate.cli import add_eval_parser
     from rag.server import add_serve_parser
@@ -162,6 +178,62 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def feedback_line(record: Mapping[str, Any]) -> str:
+    """One rated answer as a line of ``rag feedback``."""
+    answer = "(refused) " if record.get("abstained") else ""
+    fields = [
+        str(record.get("timestamp") or "-"),
+        str(record.get("rating")),
+        _shorten(record["question"]),
+        answer + _shorten(record.get("answer") or ""),
+    ]
+    if record.get("correction"):
+        fields.append(f"should be: {_shorten(record['correction'])}")
+    return "\t".join(fields)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """``rag feedback [list|export]``."""
+    from rag.evaluate.dataset import write_dataset
+    from rag.evaluate.feedback import REVIEW, feedback_cases
+    from rag.feedback import current_feedback, feedback_path, read_feedback
+
+    settings = settings_from_args(args)
+    path = feedback_path(settings.index_dir)
+    records, unreadable = read_feedback(settings.index_dir)
+    if unreadable:
+        print(f"warning: skipped {unreadable} unreadable line(s) of {path}", file=sys.stderr)
+    rated = current_feedback(records)
+    if args.action == "list":
+        if args.out or args.all:
+            raise InputError("--out and --all go with `rag feedback export`")
+        for record in rated:
+            print(feedback_line(record))
+        print(f"{len(rated)} rated answer(s) in {path}")
+        return 0
+    export = feedback_cases(rated, include_up=args.all)
+    for record, reason in export.skipped:
+        print(f"warning: skipped {record['question']!r}: {reason}", file=sys.stderr)
+    if not export.cases:
+        wanted = "rated answers" if args.all else "thumbs-down answers"
+        raise InputError(f"no {wanted} to export in {path}: rate answers in the chat first")
+    if args.out:
+        write_dataset(export.cases, args.out)
+    else:
+        for case in export.cases:
+            print(json.dumps(case.to_dict(), ensure_ascii=False))
+    review = export.count(REVIEW)
+    note = f" ({review} typed {REVIEW}: no correction, so they expect a refusal)" if review else ""
+    where = f" to {args.out}" if args.out else ""
+    print(f"exported {len(export.cases)} test case(s){where}{note}", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """``rag serve`` (the chat UI and the HTTP API on one port)."""
     from rag.server import run_serve
@@ -182,6 +254,7 @@ COMMANDS = {
     "remove": cmd_remove,
     "documents": cmd_documents,
     "config": cmd_config,
+    "feedback": cmd_feedback,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }
