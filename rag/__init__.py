@@ -35,14 +35,19 @@ _services: dict[str, RagService] = {}
 
 
 def service(settings: Settings | None = None, **overrides: Any) -> RagService:
-    """A shared :class:`RagService` for these settings (default: config file + env vars).
+    """A shared :class:`RagService` for these settings (default: config file + env vars),
+    with ``overrides`` (any settings field) on top.
 
     A relative ``index_dir`` is resolved against the current folder: each folder's
     ``index/`` gets its own service, which keeps it after the process changes folder.
     """
     from rag.facade import RagService
 
-    settings = settings or load_settings(**overrides)
+    if settings is None:
+        settings = load_settings(**overrides)
+    elif overrides:
+        given = {k: v for k, v in overrides.items() if v is not None}
+        settings = Settings.model_validate({**settings.model_dump(), **given})
     settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
     key = settings.model_dump_json()
     if key not in _services:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import re
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +50,13 @@ def test_readme_snippets_run_as_written_twice(
     svc = rag.service(index_dir="my-index")
     assert svc is rag.service(index_dir=str(tmp_path / "my-index"))
     assert len(svc.documents()) == len(list(seed_copy.iterdir()))
+
+
+def test_service_overrides_apply_on_top_of_given_settings(tmp_path, monkeypatch):
+    monkeypatch.setattr(rag, "_services", {})
+    monkeypatch.chdir(tmp_path)
+    base = rag.load_settings(config_file=Path(os.devnull), environ={}, top_k=4)
+    assert rag.service(base).settings.top_k == 4
+    tuned = rag.service(base, top_k=2, index_dir="other")
+    assert tuned.settings.top_k == 2 and tuned.settings.index_dir == tmp_path / "other"
+    assert rag.service(base) is rag.service(base) and rag.service(base) is not tuned
