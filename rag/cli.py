@@ -197,25 +197,10 @@ def feedback_line(record: Mapping[str, Any]) -> str:
     return "\t".join(fields)
 
 
-def cmd_feedback(args: argparse.Namespace) -> int:
-    """``rag feedback [list|export]``."""
+def _export_feedback(rated: list[dict[str, Any]], args: argparse.Namespace, path: Path) -> int:
     from rag.evaluate.dataset import write_dataset
     from rag.evaluate.feedback import REVIEW, feedback_cases
-    from rag.feedback import current_feedback, feedback_path, read_feedback
 
-    settings = settings_from_args(args)
-    path = feedback_path(settings.index_dir)
-    records, unreadable = read_feedback(settings.index_dir)
-    if unreadable:
-        print(f"warning: skipped {unreadable} unreadable line(s) of {path}", file=sys.stderr)
-    rated = current_feedback(records)
-    if args.action == "list":
-        if args.out or args.all:
-            raise InputError("--out and --all go with `rag feedback export`")
-        for record in rated:
-            print(feedback_line(record))
-        print(f"{len(rated)} rated answer(s) in {path}")
-        return 0
     export = feedback_cases(rated, include_up=args.all)
     for record, reason in export.skipped:
         print(f"warning: skipped {record['question']!r}: {reason}", file=sys.stderr)
@@ -231,6 +216,26 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     note = f" ({review} typed {REVIEW}: no correction, so they expect a refusal)" if review else ""
     where = f" to {args.out}" if args.out else ""
     print(f"exported {len(export.cases)} test case(s){where}{note}", file=sys.stderr)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """``rag feedback [list|export]``: the chat's ratings, or a test set made of them."""
+    from rag.feedback import current_feedback, feedback_path, read_feedback
+
+    index_dir = settings_from_args(args).index_dir
+    path = feedback_path(index_dir)
+    records, unreadable = read_feedback(index_dir)
+    if unreadable:
+        print(f"warning: skipped {unreadable} unreadable line(s) of {path}", file=sys.stderr)
+    rated = current_feedback(records)
+    if args.action == "export":
+        return _export_feedback(rated, args, path)
+    if args.out or args.all:
+        raise InputError("--out and --all go with `rag feedback export`")
+    for record in rated:
+        print(feedback_line(record))
+    print(f"{len(rated)} rated answer(s) in {path}")
     return 0
 
 
