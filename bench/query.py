@@ -146,7 +146,7 @@ def questions(n: int, count: int, seed: int = 7) -> list[str]:
 
 def _stage_times(service, qs: list[str]) -> dict[str, dict[str, float]]:
     """Per-stage latency of retrieval and answer, to find the bottleneck."""
-    from rag.extractive import extractive_answer
+    from rag.answering.extractive import extractive_answer
     from rag.retrieve import retrieve
 
     corpus = service.corpus

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import RagError
+from pydantic import ValidationError
+
+from rag.errors import ConfigError, RagError
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Citation, Document, Passage
 
@@ -34,6 +36,16 @@ __all__ = [
 _services: dict[str, RagService] = {}
 
 
+def _with_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings.model_validate({**settings.model_dump(), **given})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"setting {field!r}: {first['msg']}") from None
+
+
 def service(settings: Settings | None = None, **overrides: Any) -> RagService:
     """A shared :class:`RagService` for these settings (default: config file + env vars),
     with ``overrides`` (any settings field) on top.
@@ -46,8 +58,7 @@ def service(settings: Settings | None = None, **overrides: Any) -> RagService:
     if settings is None:
         settings = load_settings(**overrides)
     elif overrides:
-        given = {k: v for k, v in overrides.items() if v is not None}
-        settings = Settings.model_validate({**settings.model_dump(), **given})
+        settings = _with_overrides(settings, overrides)
     settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
     key = settings.model_dump_json()
     if key not in _services:

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answering import answer_question, answer_stream
+from rag.answering.pipeline import answer_question, answer_stream
 from rag.corpus import LEXICAL_DIR, Corpus
 from rag.embed import Embedder
 from rag.indexer import IndexReport, Progress, index_paths, remove_documents

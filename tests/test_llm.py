@@ -5,8 +5,7 @@ import time
 
 import pytest
 
-from rag.errors import ConfigError, ProviderError
-from rag.llm import (
+from rag.answering.llm import (
     REFUSAL,
     AnswerStream,
     build_messages,
@@ -17,6 +16,7 @@ from rag.llm import (
     split_sentences,
     validate_answer,
 )
+from rag.errors import ConfigError, ProviderError
 from rag.settings import Settings
 from rag.types import Chunk, Passage
 from tests.fake_provider import API_KEY, MODEL, unused_port

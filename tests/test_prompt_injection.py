@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
+from rag.answering.llm import validate_answer
 from rag.facade import RagService
-from rag.llm import validate_answer
 from rag.retrieve import Filters
 from tests.conftest import REPO, SEEDS, make_settings
 from tests.fake_provider import API_KEY, MODEL

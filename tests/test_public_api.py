@@ -60,3 +60,5 @@ def test_service_overrides_apply_on_top_of_given_settings(tmp_path, monkeypatch)
     tuned = rag.service(base, top_k=2, index_dir="other")
     assert tuned.settings.top_k == 2 and tuned.settings.index_dir == tmp_path / "other"
     assert rag.service(base) is rag.service(base) and rag.service(base) is not tuned
+    with pytest.raises(rag.RagError, match="top_k"):
+        rag.service(base, top_k=0)

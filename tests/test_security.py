@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from rag.answering.llm import complete
 from rag.cli import main
 from rag.errors import ProviderError
-from rag.llm import complete
 from rag.settings import Settings, load_settings
 from tests.conftest import REPO, make_settings
 from tests.fake_provider import MODEL

@@ -1,7 +1,7 @@
 """An optional LLM judge: is an answer faithful to the passages it cites?
 
 Off by default; ``rag eval --judge --model M`` turns it on. One short call per answered
-question, through :func:`rag.llm.complete`; a provider failure leaves the verdict unset.
+question, through :func:`rag.answering.llm.complete`; a provider failure leaves the verdict unset.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def judge_faithfulness(answer: Answer, settings: Settings) -> bool | None:
     """True/False from the judge model; None for refusals or when the provider fails."""
     if answer.abstained or not answer.citations:
         return None
-    from rag.llm import complete
+    from rag.answering.llm import complete
 
     passages = "\n\n".join(f"[{c.n}] {c.text.strip()}" for c in answer.citations)
     prompt = render_prompt(

@@ -3,7 +3,7 @@
 Per question it calls ``service.answer`` (the same path the CLI, API and UI take) and, for
 the retrieval metrics, ``service.retrieve`` with ``retrieve_k`` passages for the query the
 answerer searched with (a follow-up is searched together with the earlier question, see
-:func:`rag.followup.search_query`).
+:func:`rag.answering.followup.search_query`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.answering.followup import search_query
 from rag.errors import InputError
 from rag.evaluate.dataset import Case
 from rag.evaluate.metrics import (
@@ -25,7 +26,6 @@ from rag.evaluate.metrics import (
     unmatched_markers,
 )
 from rag.evaluate.progress import ProgressBar
-from rag.followup import search_query
 
 if TYPE_CHECKING:
     from rag.facade import RagService

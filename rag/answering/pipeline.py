@@ -8,16 +8,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.cite import best_quote, make_citation
+from rag.answering.cite import best_quote, make_citation
+from rag.answering.extractive import extractive_answer
+from rag.answering.followup import history_context, search_query
 from rag.errors import InputError, InputTooLargeError, ProviderError
-from rag.extractive import extractive_answer
-from rag.followup import history_context, search_query
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
+    from rag.answering.llm import ValidatedAnswer
     from rag.corpus import Corpus
-    from rag.llm import ValidatedAnswer
     from rag.settings import Settings
 
 EXTRACTIVE_MODEL = "extractive"
@@ -83,7 +83,7 @@ def prepare(
     turns = check_history(history)
     search = search_query(question, turns)
     if settings.llm_model and search != question:
-        from rag.llm import rewrite_query
+        from rag.answering.llm import rewrite_query
 
         search = rewrite_query(question, turns, settings)
     vector = corpus.embedder.embed([search])[0]
@@ -95,7 +95,7 @@ def prepare(
 
 def llm_citations(text: str, passages: list[Passage]) -> list[Citation]:
     """One citation per passage the LLM cited, quoting its sentence closest to the claim."""
-    from rag.llm import split_sentences
+    from rag.answering.llm import split_sentences
 
     citations: dict[int, Citation] = {}
     for sentence in split_sentences(text):
@@ -186,7 +186,7 @@ def answer_prepared(corpus: Corpus, prepared: Prepared) -> Answer:
     settings = corpus.settings
     started = time.perf_counter()
     if settings.llm_model and prepared.passages:
-        from rag.llm import llm_answer
+        from rag.answering.llm import llm_answer
 
         try:
             result = llm_answer(
@@ -230,7 +230,7 @@ def answer_stream(
     prepared = prepare(corpus, question, history, top_k, filters)
     settings = corpus.settings
     if settings.llm_model and prepared.passages:
-        from rag.llm import llm_answer_stream
+        from rag.answering.llm import llm_answer_stream
 
         started = time.perf_counter()
         try:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.cite import make_citation, passage_sentences, sentence_text
+from rag.answering.cite import make_citation, passage_sentences, sentence_text
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Citation, Passage

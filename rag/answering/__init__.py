@@ -1,0 +1,19 @@
+"""The answering stage: from a question and its retrieved passages to a cited answer.
+
+| module | holds |
+|---|---|
+| `pipeline.py` | checks input, retrieves, answers (LLM or extractive, with fallback) |
+| `extractive.py` | the offline answerer: picks and cites the best supporting sentences |
+| `evidence.py` | the reader's evidence: the best sentences with their neighbours, in budget |
+| `reader.py` | the LLM reader: evidence prompt, JSON reply, parse |
+| `verify.py` | checks every generated claim against the passages; re-cites or removes |
+| `llm.py` | litellm calls, provider errors, the free-text prompt path |
+| `local.py` | the in-process xllamacpp model behind a litellm custom provider |
+| `model_files.py` | the packaged GGUF model: join its parts once, check its SHA-256 |
+| `cite.py` | turns (passage, sentence) into a `Citation` with article offsets |
+| `followup.py` | expands a follow-up question with the previous one, without an LLM |
+"""
+
+from rag.answering.pipeline import answer_question, answer_stream, check_history, check_question
+
+__all__ = ["answer_question", "answer_stream", "check_history", "check_question"]
