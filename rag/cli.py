@@ -197,11 +197,13 @@ def feedback_line(record: Mapping[str, Any]) -> str:
     return "\t".join(fields)
 
 
-def _export_feedback(rated: list[dict[str, Any]], args: argparse.Namespace, path: Path) -> int:
+def _export_feedback(
+    rated: list[dict[str, Any]], args: argparse.Namespace, settings: Any, path: Path
+) -> int:
     from rag.evaluate.dataset import write_dataset
     from rag.evaluate.feedback import REVIEW, feedback_cases
 
-    export = feedback_cases(rated, include_up=args.all)
+    export = feedback_cases(rated, include_up=args.all, refusal_text=settings.refusal_text)
     for record, reason in export.skipped:
         print(f"warning: skipped {record['question']!r}: {reason}", file=sys.stderr)
     if not export.cases:
@@ -223,14 +225,14 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     """``rag feedback [list|export]``: the chat's ratings, or a test set made of them."""
     from rag.feedback import current_feedback, feedback_path, read_feedback
 
-    index_dir = settings_from_args(args).index_dir
-    path = feedback_path(index_dir)
-    records, unreadable = read_feedback(index_dir)
+    settings = settings_from_args(args)
+    path = feedback_path(settings.index_dir)
+    records, unreadable = read_feedback(settings.index_dir)
     if unreadable:
         print(f"warning: skipped {unreadable} unreadable line(s) of {path}", file=sys.stderr)
     rated = current_feedback(records)
     if args.action == "export":
-        return _export_feedback(rated, args, path)
+        return _export_feedback(rated, args, settings, path)
     if args.out or args.all:
         raise InputError("--out and --all go with `rag feedback export`")
     for record in rated:

@@ -76,13 +76,21 @@ def test_each_kind_of_rating_becomes_the_documented_case(index_dir):
     record_feedback(index_dir, "Wrong and uncorrected?", ANSWER, "down")
     record_feedback(index_dir, "Refused and uncorrected?", REFUSAL, "down")
     record_feedback(index_dir, "Refused, corrected?", REFUSAL, "down", correction="Paris")
+    record_feedback(index_dir, "Unanswerable?", ANSWER, "down", correction="The articles don't say")
     record_feedback(index_dir, "Liked?", ANSWER, "up")
     record_feedback(index_dir, "Liked refusal?", REFUSAL, "up")
     current = current_feedback(read_feedback(index_dir)[0])
 
-    downs = feedback_cases(current)
+    downs = feedback_cases(current, refusal_text="The articles don't say.")
     by_question = {c.question: c for c in downs.cases}
-    assert set(by_question) == {QUESTION, "Wrong and uncorrected?", "Refused, corrected?"}
+    assert set(by_question) == {
+        QUESTION,
+        "Wrong and uncorrected?",
+        "Refused, corrected?",
+        "Unanswerable?",
+    }
+    refusal = by_question["Unanswerable?"]
+    assert (refusal.answerable, refusal.answers, refusal.type) == (False, (), CORRECTED)
     corrected = by_question[QUESTION]
     assert (corrected.answers, corrected.sources, corrected.answerable, corrected.type) == (
         ("Kostyukov",),

@@ -326,7 +326,9 @@ def build_ui(service: RagService) -> gr.Blocks:
                     ):
                         correction = gr.Textbox(
                             label="The answer should be…",
-                            placeholder="the right answer: a name, a number, a short phrase",
+                            placeholder=(
+                                f"a name, a number, a short phrase (or “{settings.refusal_text}”)"
+                            ),
                             elem_id="correction",
                             lines=1,
                             max_lines=3,

@@ -4,7 +4,8 @@ A thumbs-down becomes a case to fix, with the conversation the question was aske
 the documents behind the sources the user saw (``sources``):
 
 - with a correction: an answerable case whose expected answer is the correction
-  (type ``feedback-corrected``);
+  (type ``feedback-corrected``); a correction that is the refusal text ("The articles
+  don't say.") makes it an unanswerable one;
 - without one, on an answer: the user rejected what was said but not said what is right.
   The case expects a refusal, the service's answer when it cannot support a claim, and is
   typed ``feedback-review``: a reviewer either writes the right answer into ``answers`` (and
@@ -26,7 +27,7 @@ from typing import Any
 
 from rag.errors import InputError
 from rag.evaluate.dataset import Case, parse_case
-from rag.evaluate.metrics import strip_markers
+from rag.evaluate.metrics import normalise, strip_markers
 from rag.feedback import cited_doc_ids
 
 CORRECTED = "feedback-corrected"
@@ -56,6 +57,10 @@ def expected_answer(correction: str) -> str:
     return text.rstrip(".").strip()
 
 
+def _same(a: str, b: str) -> bool:
+    return normalise(a).rstrip(".") == normalise(b).rstrip(".")
+
+
 def case_id(record: Mapping[str, Any]) -> str:
     """A stable id: the answer id, else a hash of when and what was asked."""
     if record.get("answer_id"):
@@ -64,7 +69,9 @@ def case_id(record: Mapping[str, Any]) -> str:
     return f"feedback-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
-def _case_dict(record: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
+def _case_dict(
+    record: Mapping[str, Any], refusal_text: str | None
+) -> tuple[dict[str, Any] | None, str]:
     """The test-set line for one record, or None and the reason it makes none."""
     sources = cited_doc_ids(record)
 
@@ -85,6 +92,8 @@ def _case_dict(record: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
     rating = record.get("rating")
     if rating == "down":
         correction = expected_answer(record.get("correction") or "")
+        if correction and refusal_text and _same(correction, refusal_text):
+            return case([], CORRECTED), ""
         if correction and not sources:
             return None, "corrected, but no source was shown or searched"
         if correction:
@@ -102,17 +111,22 @@ def _case_dict(record: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
     return None, f"rating {rating!r}"
 
 
-def feedback_cases(records: Iterable[Mapping[str, Any]], include_up: bool = False) -> Export:
+def feedback_cases(
+    records: Iterable[Mapping[str, Any]],
+    include_up: bool = False,
+    refusal_text: str | None = None,
+) -> Export:
     """Test cases from current feedback records (see :func:`rag.feedback.current_feedback`).
 
-    Thumbs-down only, unless ``include_up``. Each case is checked as ``rag eval`` reads it.
+    Thumbs-down only, unless ``include_up``; a correction equal to ``refusal_text`` (the
+    settings' refusal) asks for a refusal. Each case is checked as ``rag eval`` reads it.
     """
     export = Export()
     wanted = {"down", "up"} if include_up else {"down"}
     for record in records:
         if record.get("rating") not in wanted:
             continue
-        data, reason = _case_dict(record)
+        data, reason = _case_dict(record, refusal_text)
         if data is None:
             export.skipped.append((dict(record), reason))
             continue
