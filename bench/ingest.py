@@ -53,7 +53,7 @@ def _timed(fn) -> tuple[float, float, object]:
 
 
 def run(n: int, batch_size: int | None) -> dict:
-    from rag.service import RagService
+    from rag.facade import RagService
 
     overrides = {"embedding_batch_size": batch_size} if batch_size else {}
     with tempfile.TemporaryDirectory(prefix="rag-bench-ingest-") as tmp:

@@ -92,7 +92,7 @@ def build(n: int, derived: bool = False) -> dict:
     ``derived``: embed nothing; take the vectors of the real 10k index (plus noise for the
     variants), so a 100k index takes minutes instead of about 40 min of embedding.
     """
-    from rag.service import RagService
+    from rag.facade import RagService
 
     folder = index_dir(n, derived)
     record_path = folder / "build.json"
@@ -179,7 +179,7 @@ def _stage_times(service, qs: list[str]) -> dict[str, dict[str, float]]:
 
 def measure(n: int, count: int, derived: bool = False) -> dict:
     """Open the index of ``n`` documents as a server would and time questions against it."""
-    from rag.service import RagService
+    from rag.facade import RagService
 
     folder = index_dir(n, derived)
     service = RagService(bench_settings(folder))

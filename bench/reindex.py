@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-        from rag.service import RagService
+        from rag.facade import RagService
 
         before = load()
         service = RagService(bench_settings(folder))

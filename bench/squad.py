@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from rag.evaluate.report import format_table, write_report
     from rag.evaluate.runner import run_cases, run_config, save_run
-    from rag.service import RagService
+    from rag.facade import RagService
     from rag.settings import load_settings
 
     documents, cases, digest = read_squad(args.data)

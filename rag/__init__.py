@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import RagError
+from pydantic import ValidationError
+
+from rag.errors import ConfigError, RagError
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Citation, Document, Passage
 
 if TYPE_CHECKING:
-    from rag.service import RagService
+    from rag.facade import RagService
 
 __all__ = [
     "Answer",
@@ -34,11 +36,30 @@ __all__ = [
 _services: dict[str, RagService] = {}
 
 
-def service(settings: Settings | None = None, **overrides: Any) -> RagService:
-    """A shared :class:`RagService` for these settings (default: config file + env vars)."""
-    from rag.service import RagService
+def _with_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings.model_validate({**settings.model_dump(), **given})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"setting {field!r}: {first['msg']}") from None
 
-    settings = settings or load_settings(**overrides)
+
+def service(settings: Settings | None = None, **overrides: Any) -> RagService:
+    """A shared :class:`RagService` for these settings (default: config file + env vars),
+    with ``overrides`` (any settings field) on top.
+
+    A relative ``index_dir`` is resolved against the current folder: each folder's
+    ``index/`` gets its own service, which keeps it after the process changes folder.
+    """
+    from rag.facade import RagService
+
+    if settings is None:
+        settings = load_settings(**overrides)
+    elif overrides:
+        settings = _with_overrides(settings, overrides)
+    settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
     key = settings.model_dump_json()
     if key not in _services:
         _services[key] = RagService(settings)
@@ -71,7 +92,7 @@ def answer(question: str, history: list[dict] | None = None, **options: Any) -> 
 
 def __getattr__(name: str) -> Any:
     if name == "RagService":
-        from rag.service import RagService
+        from rag.facade import RagService
 
         return RagService
     raise AttributeError(name)

@@ -37,8 +37,8 @@ from rag.retrieve import Filters
 from rag.types import Answer, Preview
 
 if TYPE_CHECKING:
+    from rag.facade import RagService
     from rag.lexical import DocumentInfo
-    from rag.service import RagService
     from rag.settings import Settings
 
 log = logging.getLogger("rag.api")

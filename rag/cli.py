@@ -1,4 +1,4 @@
-"""The ``rag`` command: parses flags, calls :class:`rag.service.RagService`, prints results."""
+"""The ``rag`` command: parses flags, calls :class:`rag.facade.RagService`, prints results."""
 
 from __future__ import annotations
 
@@ -7,33 +7,14 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.cli_args import add_common_args, settings_from_args
 from rag.errors import InputError, RagError
 
 DEFAULT_CORPUS = "seeds"
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="TOML config file (default: ./rag.toml)")
-    parser.add_argument("--index-dir", type=Path, help="index folder (default: index/)")
-    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--embedding-model", help="sentence-transformers model name or folder")
-    parser.add_argument(
-        "--model",
-        dest="llm_model",
-        help="litellm model for answers, e.g. gpt-4o-mini or local/qwen2.5-0.5b-instruct "
-        "(default: local/qwen2.5-coder-1.5b-instruct, in-process)",
-    )
-    parser.add_argument(
-        "--answerer",
-        choices=("llm", "extractive"),
-        help="who answers: the LLM (default, the packaged local model) or the instant "
-        "extractive answerer",
-    )
-    parser.add_argument("--top-k", type=int, help="passages to retrieve (default 5)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index = commands.add_parser("index", help="index articles (files or folders)")
-    _common(index)
+    add_common_args(index)
     index.add_argument(
         "paths",
         nargs="*",
@@ -68,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     ask = commands.add_parser("ask", help="answer a question")
-    _common(ask)
+    add_common_args(ask)
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer contract as JSON")
     ask.add_argument(
@@ -82,15 +63,30 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="newest article date")
 
     remove = commands.add_parser("remove", help="delete documents from the index by id")
-    _common(remove)
+    add_common_args(remove)
     remove.add_argument("doc_ids", nargs="+", metavar="ID")
 
     documents = commands.add_parser("documents", help="list the indexed documents")
-    _common(documents)
+    add_common_args(documents)
     documents.add_argument("--json", action="store_true")
 
     config = commands.add_parser("config", help="show the settings in force (secrets hidden)")
-    _common(config)
+    add_common_args(config)
+
+    feedback = commands.add_parser(
+        "feedback",
+        help="list the answers rated in the chat, or export them as a test set",
+        description=(
+            "list (the default): each rated answer's latest rating, newest first. "
+            "export: the thumbs-down answers as a `rag eval` test set (see docs/evaluation.md)."
+        ),
+    )
+    add_common_args(feedback)
+    feedback.add_argument("action", nargs="?", choices=("list", "export"), default="list")
+    feedback.add_argument(
+        "--out", type=Path, metavar="FILE.jsonl", help="export: write here (default: stdout)"
+    )
+    feedback.add_argument("--all", action="store_true", help="export: the thumbs-up answers too")
 
     from rag.evaluate.cli import add_eval_parser
     from rag.server import add_serve_parser
@@ -100,20 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from rag.settings import load_settings
-
-    flags = {
-        name: getattr(args, name, None)
-        for name in ("index_dir", "chroma_url", "embedding_model", "llm_model", "answerer", "top_k")
-    }
-    return load_settings(config_file=args.config, **flags)
-
-
 def _service(args: argparse.Namespace) -> Any:
-    from rag.service import RagService
+    from rag.facade import RagService
 
-    return RagService(_settings(args))
+    return RagService(settings_from_args(args))
 
 
 def _check_date(value: str | None) -> str | None:
@@ -188,7 +174,70 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """``rag config``."""
-    print(json.dumps(_settings(args).public_dict(), indent=2))
+    print(json.dumps(settings_from_args(args).public_dict(), indent=2))
+    return 0
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def feedback_line(record: Mapping[str, Any]) -> str:
+    """One rated answer as a line of ``rag feedback``."""
+    answer = "(refused) " if record.get("abstained") else ""
+    fields = [
+        str(record.get("timestamp") or "-"),
+        str(record.get("rating")),
+        _shorten(record["question"]),
+        answer + _shorten(record.get("answer") or ""),
+    ]
+    if record.get("correction"):
+        fields.append(f"should be: {_shorten(record['correction'])}")
+    return "\t".join(fields)
+
+
+def _export_feedback(
+    rated: list[dict[str, Any]], args: argparse.Namespace, settings: Any, path: Path
+) -> int:
+    from rag.evaluate.dataset import write_dataset
+    from rag.evaluate.feedback import REVIEW, feedback_cases
+
+    export = feedback_cases(rated, include_up=args.all, refusal_text=settings.refusal_text)
+    for record, reason in export.skipped:
+        print(f"warning: skipped {record['question']!r}: {reason}", file=sys.stderr)
+    if not export.cases:
+        wanted = "rated answers" if args.all else "thumbs-down answers"
+        raise InputError(f"no {wanted} to export in {path}: rate answers in the chat first")
+    if args.out:
+        write_dataset(export.cases, args.out)
+    else:
+        for case in export.cases:
+            print(json.dumps(case.to_dict(), ensure_ascii=False))
+    review = export.count(REVIEW)
+    note = f" ({review} typed {REVIEW}: no correction, so they expect a refusal)" if review else ""
+    where = f" to {args.out}" if args.out else ""
+    print(f"exported {len(export.cases)} test case(s){where}{note}", file=sys.stderr)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """``rag feedback [list|export]``: the chat's ratings, or a test set made of them."""
+    from rag.feedback import current_feedback, feedback_path, read_feedback
+
+    settings = settings_from_args(args)
+    path = feedback_path(settings.index_dir)
+    records, unreadable = read_feedback(settings.index_dir)
+    if unreadable:
+        print(f"warning: skipped {unreadable} unreadable line(s) of {path}", file=sys.stderr)
+    rated = current_feedback(records)
+    if args.action == "export":
+        return _export_feedback(rated, args, settings, path)
+    if args.out or args.all:
+        raise InputError("--out and --all go with `rag feedback export`")
+    for record in rated:
+        print(feedback_line(record))
+    print(f"{len(rated)} rated answer(s) in {path}")
     return 0
 
 
@@ -212,6 +261,7 @@ COMMANDS = {
     "remove": cmd_remove,
     "documents": cmd_documents,
     "config": cmd_config,
+    "feedback": cmd_feedback,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from rag.service import RagService
+    from rag.facade import RagService
     from rag.settings import Settings
 
 log = logging.getLogger("rag.server")
@@ -93,12 +93,12 @@ def create_app(service: RagService, warm: bool = True, ready_message: str | None
 
 def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
     """Add ``rag serve`` to the CLI's sub-command parsers."""
-    from rag.cli import _common
+    from rag.cli_args import add_common_args
 
     serve_parser = commands.add_parser(
         "serve", help="serve the chat UI and the HTTP API (default http://127.0.0.1:7860)"
     )
-    _common(serve_parser)
+    add_common_args(serve_parser)
     serve_parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, help="port to listen on (default 7860)")
     return serve_parser
@@ -106,14 +106,9 @@ def add_serve_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run_serve(args: argparse.Namespace) -> int:
     """``rag serve``: settings from the flags, then :func:`serve`."""
-    from rag.cli import _settings
+    from rag.cli_args import settings_from_args
 
-    settings = _settings(args)
-    if getattr(args, "host", None):
-        settings.host = args.host
-    if getattr(args, "port", None) is not None:
-        settings.port = args.port
-    serve(settings)
+    serve(settings_from_args(args, host=args.host or None, port=args.port))
     return 0
 
 
@@ -143,7 +138,7 @@ def serve(settings: Settings) -> None:
     apply_offline_env()
     import uvicorn
 
-    from rag.service import RagService
+    from rag.facade import RagService
 
     warning = startup_warning(settings)
     if warning:

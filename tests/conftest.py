@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from rag.embed import Embedder
+from rag.facade import RagService
 from rag.offline import apply_offline_env
-from rag.service import RagService
 from rag.settings import PACKAGED_EMBEDDING_MODEL, Settings, load_settings
 
 apply_offline_env()
@@ -81,9 +81,9 @@ def seed_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> None:
     """In-process ``rag`` commands: no RAG_* from the developer, the session's loaded model."""
-    import rag.service
+    import rag.facade
 
-    monkeypatch.setattr(rag.service, "Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr(rag.facade, "Embedder", lambda *args, **kwargs: embedder)
     for name in [k for k in os.environ if k.startswith("RAG_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("RAG_ANSWERER", "extractive")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from rag.embed import Embedder
-from rag.service import RagService
+from rag.facade import RagService
 from tests.conftest import SEEDS, make_settings
 
 START_TIMEOUT_S = 60

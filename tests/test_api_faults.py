@@ -20,7 +20,7 @@ import pytest
 
 from rag.embed import Embedder
 from rag.errors import StoreUnavailableError
-from rag.service import RagService
+from rag.facade import RagService
 from tests.chroma_server import ChromaServer
 from tests.conftest import ABU_DHABI_DOC, SEEDS, make_settings
 from tests.conftest_server import LiveServer, run_server

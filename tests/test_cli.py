@@ -76,3 +76,30 @@ def test_every_command_in_the_parser_has_a_handler():
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
     assert set(subparsers.choices) == set(COMMANDS)
+
+
+def test_every_common_flag_sets_a_settings_field():
+    import argparse
+
+    from rag.cli_args import SETTINGS_FLAGS, add_common_args
+    from rag.settings import Settings
+
+    parser = argparse.ArgumentParser()
+    add_common_args(parser)
+    dests = {action.dest for action in parser._actions} - {"help", "config"}
+    assert dests == set(SETTINGS_FLAGS)
+    assert dests <= set(Settings.model_fields)
+
+
+def test_serve_flags_reach_the_settings(tmp_path, monkeypatch):
+    import rag.server
+    from rag.cli import build_parser
+
+    served = []
+    monkeypatch.setattr(rag.server, "serve", served.append)
+    args = build_parser().parse_args(
+        ["serve", "--index-dir", str(tmp_path), "--host", "0.0.0.0", "--port", "9123"]
+    )
+    assert rag.server.run_serve(args) == 0
+    (settings,) = served
+    assert (settings.host, settings.port, settings.index_dir) == ("0.0.0.0", 9123, tmp_path)

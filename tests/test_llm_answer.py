@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from rag.service import RagService
+from rag.facade import RagService
 from tests.conftest import ABU_DHABI_DOC, make_settings
 from tests.fake_provider import API_KEY, MODEL, unused_port
 

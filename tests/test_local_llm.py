@@ -13,8 +13,8 @@ import shutil
 import pytest
 
 from rag.answering.verify import fact_terms, numbers
+from rag.facade import RagService
 from rag.retrieve import Filters
-from rag.service import RagService
 from rag.settings import DEFAULT_LLM_MODEL
 from rag.types import Answer, Preview
 from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, make_settings

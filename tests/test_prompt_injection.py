@@ -13,8 +13,8 @@ import shutil
 import pytest
 
 from rag.answering.llm import validate_answer
+from rag.facade import RagService
 from rag.retrieve import Filters
-from rag.service import RagService
 from tests.conftest import REPO, SEEDS, make_settings
 from tests.fake_provider import API_KEY, MODEL
 

@@ -21,9 +21,9 @@ import pytest
 
 from rag.cli import main
 from rag.errors import IndexLockedError
+from rag.facade import RagService
 from rag.lexical import LexicalIndex
 from rag.lock import LOCK_FILE, index_lock
-from rag.service import RagService
 from tests.conftest import ABU_DHABI_DOC, REPO, make_settings
 
 ARTICLES = 600  # one passage each: writes land after 256 and 512 (WRITE_BATCH_CHUNKS)

@@ -9,7 +9,7 @@ import pytest
 
 from rag.cli import main
 from rag.errors import InputError, InputTooLargeError
-from rag.service import RagService
+from rag.facade import RagService
 from tests.conftest import ABU_DHABI_DOC, make_settings
 from tests.test_ingest import png_bytes
 

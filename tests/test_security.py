@@ -120,7 +120,7 @@ def test_fallback_notice_does_not_leak_the_key(seeded_service, echo_server, capl
         llm_api_key=SECRET_KEY,
         llm_timeout_s=5,
     )
-    from rag.service import RagService
+    from rag.facade import RagService
 
     caplog.set_level(logging.DEBUG)
     answer = RagService(settings, embedder=seeded_service.embedder).answer(MESSAGES[0]["content"])

@@ -152,3 +152,94 @@ def test_chat_sources_follow_up_feedback_upload_and_xss(start_server, browser, t
     for path in shots:
         shutil.copy(path, SHOTS_FOR_REVIEW / path.name)
     page.close()
+
+
+FOLLOW_UP = "And who led Ukraine's?"
+WRONG_CORRECTION = "Olena Marchenko"  # a name no seed article holds: that case must fail
+
+
+def test_thumbs_down_with_a_correction_becomes_a_test_case_rag_eval_scores(
+    start_server, browser, shared_model, tmp_path, capsys
+):
+    from playwright.sync_api import expect
+
+    from rag.cli import main
+    from rag.evaluate.runner import load_run
+    from tests.conftest import ABU_DHABI_DOC
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    server = start_server()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    toasts = page.locator(".toast-body, [data-testid='toast-body']")
+
+    def ask(question: str) -> None:
+        before = page.locator("#chat .answer.done").count()
+        page.locator("#question textarea").fill(question)
+        page.locator("#question textarea").press("Enter")
+        expect(page.locator("#chat .answer.done")).to_have_count(before + 1)
+
+    def rate_down(n: int, correction: str | None) -> None:
+        # one per answer; an answer's button reads "Disliked" once pressed
+        page.get_by_role("button", name=re.compile(r"^Disliked?$")).nth(n).click()
+        box = page.locator("#correction-box")
+        expect(box).to_be_visible()
+        if correction is None:
+            page.locator("#close-correction").click()
+        else:
+            page.locator("#correction textarea").fill(correction)
+            page.screenshot(path=str(tmp_path / f"correction-{n + 1}.png"))
+            page.locator("#save-correction").click()
+            expect(toasts.filter(has_text="correction was saved").first).to_be_visible()
+        expect(box).to_be_hidden()
+
+    page.goto(server.url + "/")
+    ask(QUESTION)
+    ask(FOLLOW_UP)
+    ask("Where did Kerry and Lavrov meet?")
+    answers = [page.locator("#chat .answer.done").nth(n).inner_text() for n in range(3)]
+    assert "Kostyukov" in answers[0] and "Marchenko" not in answers[1]
+    rate_down(0, "The answer should be Igor Kostyukov.")
+    rate_down(1, WRONG_CORRECTION)
+    rate_down(2, None)
+    assert page_errors == []
+    page.close()
+    SHOTS_FOR_REVIEW.mkdir(parents=True, exist_ok=True)
+    for path in tmp_path.glob("correction-*.png"):
+        shutil.copy(path, SHOTS_FOR_REVIEW / path.name)
+
+    records = [
+        json.loads(line)
+        for line in (server.index_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    # each thumbs-down, then the two corrections, each under the id of its answer
+    assert [r["rating"] for r in records] == ["down"] * 5
+    assert len({r["answer_id"] for r in records}) == 3
+    corrected = [r for r in records if r["correction"]]
+    assert [r["question"] for r in corrected] == [QUESTION, FOLLOW_UP]
+    assert corrected[1]["history"][0] == {"role": "user", "content": QUESTION}
+    assert ABU_DHABI_DOC in {s["doc_id"] for s in corrected[0]["sources"]}
+
+    index = ["--index-dir", str(server.index_dir)]
+    assert main(["feedback", *index]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 4 and listed[-1].startswith("3 rated answer(s)")
+    assert "should be: Olena Marchenko" in listed[1] and "Kerry" in listed[0]
+
+    testset = tmp_path / "feedback-set.jsonl"
+    assert main(["feedback", "export", *index, "--out", str(testset)]) == 0
+    cases = {c["question"]: c for c in map(json.loads, testset.read_text().splitlines())}
+    assert cases[QUESTION]["answers"] == ["Igor Kostyukov"]
+    assert ABU_DHABI_DOC in cases[QUESTION]["sources"] and cases[QUESTION]["answerable"]
+    assert cases[FOLLOW_UP]["history"][0]["content"] == QUESTION
+    assert cases["Where did Kerry and Lavrov meet?"]["type"] == "feedback-review"
+
+    run_file = tmp_path / "run.json"
+    assert main(["eval", str(testset), *index, "--json", str(run_file), "--quiet"]) == 0
+    results = {r["question"]: r for r in load_run(run_file).results}
+    assert results[QUESTION]["correct"] and "Kostyukov" in results[QUESTION]["answer"]
+    assert not results[FOLLOW_UP]["correct"]  # the answer to fix
+    # no correction: the case asks for a refusal, which the answer shown was not
+    review = results["Where did Kerry and Lavrov meet?"]
+    assert not review["abstained"] and not review["correct"]

@@ -2,7 +2,7 @@
 
 Built by :func:`build_ui` and mounted on the FastAPI app by :func:`rag.server.create_app`;
 :func:`mount_options` holds the theme, the CSS and the login for that mount. All work goes
-through :class:`rag.service.RagService`; this module only renders (see :mod:`ui.render`).
+through :class:`rag.facade.RagService`; this module only renders (see :mod:`ui.render`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import gradio as gr
 
 from rag.api import delete_document, document_dict, index_uploads, make_filters, store_upload
 from rag.errors import RagError
+from rag.feedback import new_answer_id, record_feedback
 from rag.ingest import SUPPORTED_SUFFIXES
 from rag.types import Answer, Preview
 from ui import render
-from ui.feedback import record_feedback
 
 if TYPE_CHECKING:
-    from rag.service import RagService
+    from rag.facade import RagService
     from rag.settings import Settings
 
 log = logging.getLogger("rag.ui")
@@ -107,6 +107,11 @@ def _messages(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
     return messages
 
 
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _history(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
     """What the service needs of the conversation: the answered turns as plain text."""
     history = []
@@ -156,7 +161,9 @@ def build_ui(service: RagService) -> gr.Blocks:
             )
             for item in stream:
                 if isinstance(item, Answer):
-                    turns.append({"question": question, "answer": item.to_dict()})
+                    turns.append(
+                        {"id": new_answer_id(), "question": question, "answer": item.to_dict()}
+                    )
                     break
                 if isinstance(item, Preview):
                     # Sources and the extractive evidence show at once; the model's answer
@@ -179,16 +186,57 @@ def build_ui(service: RagService) -> gr.Blocks:
             turns.append({"question": question, "answer": None, "error": error})
         yield _messages(turns), render.sources_html(turns), turns, ""
 
-    def rate(turns: list[dict[str, Any]] | None, data: gr.LikeData) -> None:
+    def save_rating(
+        turns: list[dict[str, Any]], position: int, rating: str, correction: str | None = None
+    ) -> None:
+        entry = turns[position]
+        record_feedback(
+            settings.index_dir,
+            entry["question"],
+            entry["answer"],
+            rating,
+            answer_id=entry.get("id"),
+            history=_history(turns[:position]),
+            correction=correction,
+        )
+
+    def rate(turns: list[dict[str, Any]] | None, data: gr.LikeData):
+        """Save a thumbs up/down; a thumbs-down opens the box for an optional correction.
+
+        Returns (the correction box, the turn it corrects, the correction textbox)."""
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         turns = turns or []
-        entry = turns[index // 2] if 0 <= index // 2 < len(turns) else None
-        if not entry or entry.get("answer") is None:
-            return
+        position = index // 2
+        if not 0 <= position < len(turns) or turns[position].get("answer") is None:
+            return close_correction()
         rating = {True: "up", False: "down"}.get(data.liked, "cleared")
-        record_feedback(settings.index_dir, entry["question"], entry["answer"], rating)
-        if rating != "cleared":
+        save_rating(turns, position, rating)
+        if rating == "up":
             gr.Info("Thanks: your rating was saved.", duration=2)
+        if rating != "down":
+            return close_correction()
+        gr.Info("Rating saved. If you know the right answer, add it below.", duration=3)
+        label = f"Q{position + 1} “{_shorten(turns[position]['question'])}”"
+        return (
+            gr.Column(visible=True),
+            position,
+            gr.Textbox(value="", label=f"{label}: the answer should be…"),
+        )
+
+    def correct(text: str, position: int | None, turns: list[dict[str, Any]] | None):
+        """Save the correction of a thumbs-down answer; returns (box, its turn, the text)."""
+        turns = turns or []
+        if not (text or "").strip():
+            gr.Warning("Type what the answer should be first (or close the box).")
+            return gr.Column(visible=True), position, text
+        if position is None or not 0 <= position < len(turns):
+            return gr.Column(visible=False), None, ""
+        save_rating(turns, position, "down", correction=text)
+        gr.Info("Thanks: your correction was saved as a test case to fix.", duration=3)
+        return gr.Column(visible=False), None, ""
+
+    def close_correction():
+        return gr.Column(visible=False), None, ""
 
     def clear():
         return [], render.EMPTY_SOURCES, [], ""
@@ -242,6 +290,7 @@ def build_ui(service: RagService) -> gr.Blocks:
 
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
         turns = gr.State([])
+        correction_target = gr.State(None)  # the turn the correction box is for
         header = gr.HTML(_header_html(settings, []), js_on_load=None)
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False, elem_id="ask-row"):
@@ -280,6 +329,35 @@ def build_ui(service: RagService) -> gr.Blocks:
                             scale=0,
                             min_width=110,
                             elem_id="clear",
+                        )
+                    with (
+                        gr.Column(visible=False, elem_id="correction-box") as correction_box,
+                        gr.Row(equal_height=True),
+                    ):
+                        correction = gr.Textbox(
+                            label="The answer should be…",
+                            placeholder=(
+                                f"a name, a number, a short phrase (or “{settings.refusal_text}”)"
+                            ),
+                            elem_id="correction",
+                            lines=1,
+                            max_lines=3,
+                            max_length=settings.max_question_chars,
+                            scale=1,
+                        )
+                        save_correction = gr.Button(
+                            "Save correction",
+                            variant="primary",
+                            scale=0,
+                            min_width=170,
+                            elem_id="save-correction",
+                        )
+                        close_btn = gr.Button(
+                            "No correction",
+                            variant="secondary",
+                            scale=0,
+                            min_width=150,
+                            elem_id="close-correction",
                         )
                     with gr.Accordion("Search options", open=False, elem_id="options"):
                         with gr.Row():
@@ -353,9 +431,20 @@ def build_ui(service: RagService) -> gr.Blocks:
         chatbot.example_select(pick_example, None, question, api_visibility="private").then(
             chat, chat_inputs, chat_outputs, api_visibility="private", concurrency_limit=4
         )
-        chatbot.like(rate, turns, None, api_visibility="private")
-        clear_btn.click(clear, None, chat_outputs, api_visibility="private")
-        chatbot.clear(clear, None, chat_outputs, api_visibility="private")
+        correction_outputs = [correction_box, correction_target, correction]
+        chatbot.like(rate, turns, correction_outputs, api_visibility="private")
+        gr.on(
+            [save_correction.click, correction.submit],
+            correct,
+            [correction, correction_target, turns],
+            correction_outputs,
+            api_visibility="private",
+        )
+        close_btn.click(close_correction, None, correction_outputs, api_visibility="private")
+        for cleared in (clear_btn.click, chatbot.clear):
+            cleared(clear, None, chat_outputs, api_visibility="private").then(
+                close_correction, None, correction_outputs, api_visibility="private"
+            )
         index_btn.click(
             add_files, files, [status, files], api_visibility="private", concurrency_limit=1
         ).then(refresh, None, refresh_outputs, api_visibility="private")

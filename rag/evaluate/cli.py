@@ -1,6 +1,7 @@
 """The ``rag eval`` command: parse flags, run the evaluation, print and write the results.
 
-Wired into :mod:`rag.cli` with ``add_eval_parser(commands)`` and ``run_eval(args)``.
+Wired into :mod:`rag.cli` with ``add_eval_parser(commands)`` and ``run_eval(args)``; the
+shared flags come from :mod:`rag.cli_args`, never from :mod:`rag.cli`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ GATE_EXIT_CODE = 1
 
 def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
     """Add ``eval`` to the ``rag`` sub-commands (``commands`` from ``add_subparsers``)."""
-    from rag.cli import _common
+    from rag.cli_args import add_common_args
 
     parser = commands.add_parser(
         "eval",
@@ -29,7 +30,7 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
             "citations, and print a table. Exit code 1 when a --min-* gate is not met."
         ),
     )
-    _common(parser)
+    add_common_args(parser)
     parser.add_argument(
         "dataset",
         nargs="?",
@@ -149,11 +150,11 @@ def run_eval(args: argparse.Namespace) -> int:
         raise InputError("--judge needs an LLM to judge with: add --model MODEL")
     if args.corpus and args.chroma_url:
         raise InputError("--corpus builds a local index: drop --chroma-url")
-    from rag.cli import _settings
+    from rag.cli_args import settings_from_args
     from rag.evaluate.dataset import load_dataset
     from rag.evaluate.report import format_table, write_report
     from rag.evaluate.runner import run_cases, run_config, save_run
-    from rag.service import RagService
+    from rag.facade import RagService
 
     cases = load_dataset(args.dataset)[: args.limit or None]
     temporary = args.corpus and args.index_dir is None
@@ -165,7 +166,7 @@ def run_eval(args: argparse.Namespace) -> int:
     with scratch as tmp:
         if tmp:
             args.index_dir = Path(tmp) / "index"
-        settings = _settings(args)
+        settings = settings_from_args(args)
         service = RagService(settings)
         if args.corpus:
             report = service.index(args.corpus)

@@ -204,7 +204,7 @@ def write_report(run: Run, path: str | Path) -> Path:
         charts = draw_charts(run.metrics, path)
     except ImportError:
         charts = []
-        note = "Charts skipped: matplotlib is not installed (pip install 'rag[bench]')."
+        note = "Charts skipped: matplotlib is missing (it is a dependency: run `make install`)."
     path.write_text(markdown_report(run, charts, note), encoding="utf-8")
     return path
 

@@ -1,4 +1,4 @@
-"""Ask every question of a test set through a :class:`~rag.service.RagService` and score it.
+"""Ask every question of a test set through a :class:`~rag.facade.RagService` and score it.
 
 Per question it calls ``service.answer`` (the same path the CLI, API and UI take) and, for
 the retrieval metrics, ``service.retrieve`` with ``retrieve_k`` passages for the query the
@@ -28,7 +28,7 @@ from rag.evaluate.metrics import (
 from rag.evaluate.progress import ProgressBar
 
 if TYPE_CHECKING:
-    from rag.service import RagService
+    from rag.facade import RagService
     from rag.types import Answer
 
 RETRIEVE_K = 10

@@ -1,0 +1,64 @@
+"""The Python API as the README gives it: its snippets run as written, again and again."""
+
+from __future__ import annotations
+
+import os
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import rag
+from tests.conftest import REPO
+
+README = REPO / "README.md"
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def readme_snippets() -> list[str]:
+    """The README's ```python blocks, in order."""
+    return PYTHON_BLOCK.findall(README.read_text(encoding="utf-8"))
+
+
+def test_no_public_name_is_also_a_submodule():
+    # Importing a submodule binds it on the package: a submodule named like a public
+    # function (rag/service.py beside rag.service()) replaces the function on first import.
+    submodules = {m.name for m in pkgutil.iter_modules(rag.__path__)}
+    assert submodules, "found no submodules of rag"
+    assert sorted(submodules & set(rag.__all__)) == []
+
+
+@pytest.mark.slow
+def test_readme_snippets_run_as_written_twice(
+    tmp_path, seeded_index, seed_copy, shared_model, monkeypatch, capsys
+):
+    # The snippets use ./index (the seeds, indexed) and index articles/ into my-index.
+    assert seeded_index == tmp_path / "index" and seed_copy == tmp_path / "articles"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(rag, "_services", {})
+    snippets = readme_snippets()
+    assert snippets, "README.md has no ```python blocks"
+    for round_ in range(2):
+        for number, code in enumerate(snippets, start=1):
+            namespace: dict[str, object] = {"__name__": f"readme_snippet_{number}"}
+            exec(compile(code, f"README.md python block {number}", "exec"), namespace)
+        out = capsys.readouterr().out
+        assert "Kostyukov" in out, f"round {round_ + 1} printed {out!r}"
+    assert (tmp_path / "my-index").is_dir()
+    assert callable(rag.service) and callable(rag.answer)
+    svc = rag.service(index_dir="my-index")
+    assert svc is rag.service(index_dir=str(tmp_path / "my-index"))
+    assert len(svc.documents()) == len(list(seed_copy.iterdir()))
+
+
+def test_service_overrides_apply_on_top_of_given_settings(tmp_path, monkeypatch):
+    monkeypatch.setattr(rag, "_services", {})
+    monkeypatch.chdir(tmp_path)
+    base = rag.load_settings(config_file=Path(os.devnull), environ={}, top_k=4)
+    assert rag.service(base).settings.top_k == 4
+    tuned = rag.service(base, top_k=2, index_dir="other")
+    assert tuned.settings.top_k == 2 and tuned.settings.index_dir == tmp_path / "other"
+    assert rag.service(base) is rag.service(base) and rag.service(base) is not tuned
+    with pytest.raises(rag.RagError, match="top_k"):
+        rag.service(base, top_k=0)
