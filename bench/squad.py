@@ -95,6 +95,21 @@ def select(cases: list[Case], questions: str, sample: int, seed: int) -> list[Ca
     return pool
 
 
+def select_stratified(
+    cases: list[Case], answerable: int, unanswerable: int, seed: int
+) -> list[Case]:
+    """``answerable`` + ``unanswerable`` random questions, in a seeded random order (so a run
+    cut short still scores a random sample of both kinds)."""
+    rng = random.Random(seed)
+    pools = [[c for c in cases if c.answerable], [c for c in cases if not c.answerable]]
+    chosen = [
+        *rng.sample(pools[0], min(answerable, len(pools[0]))),
+        *rng.sample(pools[1], min(unanswerable, len(pools[1]))),
+    ]
+    rng.shuffle(chosen)
+    return chosen
+
+
 def write_corpus(documents: list[dict[str, str]], path: Path) -> Path:
     """One JSONL document per paragraph (rewritten only when it changed)."""
     text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents)
@@ -168,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--sample", type=int, default=0, help="ask N random questions (0: all)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    parser.add_argument(
+        "--stratified",
+        metavar="A,U",
+        help="ask A random answerable and U random unanswerable questions, shuffled (seeded)",
+    )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder")
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./rag.toml)")
     parser.add_argument(
@@ -193,7 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     from rag.settings import load_settings
 
     documents, cases, digest = read_squad(args.data)
-    chosen = select(cases, args.questions, args.sample, args.seed)
+    if args.stratified:
+        n_answerable, n_unanswerable = (int(x) for x in args.stratified.split(","))
+        chosen = select_stratified(cases, n_answerable, n_unanswerable, args.seed)
+        args.sample = f"{n_answerable}+{n_unanswerable}"
+    else:
+        chosen = select(cases, args.questions, args.sample, args.seed)
     overrides = parse_overrides(args.overrides)
     if "index_dir" in overrides:
         raise InputError("the index lives in the cache folder: use --cache, not --set index_dir")

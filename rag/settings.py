@@ -77,6 +77,9 @@ class Settings(BaseModel):
     reader_sentences: int = Field(6, ge=1)
     reader_max_chars: int = Field(1000, ge=200)
     llm_rewrite_followups: bool = True  # let the LLM rewrite follow-up questions for search
+    # Ask the model, over the one quoted sentence, whether it states the answer (one more
+    # short call); an answer it does not confirm becomes the refusal.
+    reader_confirm: bool = False
     # A generated claim is held by a sentence when this share of its content terms (and all of
     # its names and numbers) occur there (rag/answering/verify.py).
     verify_min_share: float = Field(0.6, ge=0, le=1)

@@ -5,17 +5,17 @@ import time
 
 import pytest
 
-from rag.answering.llm import (
+from rag.answering.llm import complete
+from rag.answering.passages import (
     REFUSAL,
     AnswerStream,
     build_messages,
-    complete,
     llm_answer,
     llm_answer_stream,
-    rewrite_query,
     split_sentences,
     validate_answer,
 )
+from rag.answering.rewrite import rewrite_query
 from rag.errors import ConfigError, ProviderError
 from rag.settings import Settings
 from rag.types import Chunk, Passage

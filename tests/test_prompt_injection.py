@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from rag.answering.llm import validate_answer
+from rag.answering.passages import validate_answer
 from rag.facade import RagService
 from rag.retrieve import Filters
 from tests.conftest import REPO, SEEDS, make_settings

@@ -18,7 +18,8 @@ from rag.types import Answer, Citation, Passage, Preview
 
 if TYPE_CHECKING:
     from rag.answering.evidence import Evidence
-    from rag.answering.llm import Reply, ValidatedAnswer
+    from rag.answering.llm import Reply
+    from rag.answering.passages import ValidatedAnswer
     from rag.answering.reader import ReaderReply
     from rag.corpus import Corpus
     from rag.settings import Settings
@@ -88,7 +89,7 @@ def prepare(
     turns = check_history(history)
     search = search_query(question, turns)
     if settings.generator and settings.llm_rewrite_followups and search != question:
-        from rag.answering.llm import rewrite_query
+        from rag.answering.rewrite import rewrite_query
 
         search = rewrite_query(question, turns, settings)
     vector = corpus.embedder.embed([search])[0]
@@ -224,7 +225,28 @@ def _answer_by_reader(corpus: Corpus, prepared: Prepared, started: float) -> Ans
     except ProviderError as exc:
         return _fallback(corpus, prepared, started, exc)
     checked = check_reading(reading, prepared, settings)
+    checked = _confirmed(checked, reading, prepared, settings)
     return _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
+
+
+def _confirmed(
+    checked: Checked, reading: ReaderReply, prepared: Prepared, settings: Settings
+) -> Checked:
+    """With ``reader_confirm``: keep a verified answer only if the model confirms that its
+    quoted sentence states it; a provider failure keeps the verified answer."""
+    if not settings.reader_confirm or checked.abstained or not checked.citations:
+        return checked
+    from rag.answering.reader import confirm
+
+    citation = checked.citations[0]
+    claim = _MARKERS_AT_END.sub("", checked.text).strip()
+    try:
+        stated = confirm(reading, claim, citation.quote, settings)
+    except ProviderError:
+        return checked
+    if stated:
+        return checked
+    return Checked(settings.refusal_text, [], True, unsupported=checked.unsupported + 1)
 
 
 # --------------------------------------------------------------------------- passages prompt
@@ -232,7 +254,7 @@ def _answer_by_reader(corpus: Corpus, prepared: Prepared, started: float) -> Ans
 
 def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Settings) -> Checked:
     """Each sentence of a free-text answer, kept only where a passage holds it."""
-    from rag.answering.llm import split_sentences
+    from rag.answering.passages import split_sentences
 
     if result.is_refusal:
         return Checked(settings.refusal_text, [], True, invalid=result.invalid_markers)
@@ -268,7 +290,7 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
 
 
 def _answer_by_passages(corpus: Corpus, prepared: Prepared, started: float) -> Answer:
-    from rag.answering.llm import llm_answer
+    from rag.answering.passages import llm_answer
 
     settings = corpus.settings
     try:
@@ -326,7 +348,7 @@ def _stream_by_reader(
     except ProviderError as exc:
         yield _fallback(corpus, prepared, started, exc)
         return
-    checked = check_reading(reading, prepared, settings)
+    checked = _confirmed(check_reading(reading, prepared, settings), reading, prepared, settings)
     yield _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
 
 
@@ -349,7 +371,7 @@ def answer_stream(
         yield from _stream_by_reader(corpus, prepared, started)
         return
     if settings.generator and prepared.passages:
-        from rag.answering.llm import llm_answer_stream
+        from rag.answering.passages import llm_answer_stream
 
         try:
             stream = llm_answer_stream(

@@ -9,6 +9,7 @@ markers is read too. Nothing here decides whether the answer is true: that is
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -30,6 +31,20 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 READER_MAX_TOKENS = 96  # a short answer and a passage number; bounds a runaway reply
+CHECK_MAX_TOKENS = 12  # {"stated": true}
+_CHECK_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "stated",
+        "schema": {
+            "type": "object",
+            "properties": {"stated": {"type": "boolean"}},
+            "required": ["stated"],
+            "additionalProperties": False,
+        },
+        "strict": True,
+    },
+}
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -43,6 +58,7 @@ class ReaderReply:
     answer: str
     raw: str
     reply: Reply | None = None
+    messages: tuple[dict, ...] = ()  # what the model was asked, for a follow-up check
 
     @property
     def is_refusal(self) -> bool:
@@ -146,7 +162,7 @@ def read(
         max_tokens=READER_MAX_TOKENS,
         response_format=_response_format(evidence),
     )
-    return parse_reply(reply.text, reply)
+    return dataclasses.replace(parse_reply(reply.text, reply), messages=tuple(messages))
 
 
 class ReaderStream:
@@ -156,9 +172,10 @@ class ReaderStream:
     words, never braces.
     """
 
-    def __init__(self, deltas: Iterator[str], reply: Reply) -> None:
+    def __init__(self, deltas: Iterator[str], reply: Reply, messages: list[dict]) -> None:
         self._deltas = deltas
         self._reply = reply
+        self._messages = tuple(messages)
         self._raw: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
@@ -175,7 +192,9 @@ class ReaderStream:
         for _ in self:
             pass
         self._reply.text = "".join(self._raw)
-        return parse_reply(self._reply.text, self._reply)
+        return dataclasses.replace(
+            parse_reply(self._reply.text, self._reply), messages=self._messages
+        )
 
 
 def _partial_answer(raw: str) -> str | None:
@@ -219,4 +238,28 @@ def read_stream(
         max_tokens=READER_MAX_TOKENS,
         response_format=_response_format(evidence),
     )
-    return ReaderStream(deltas, reply)
+    return ReaderStream(deltas, reply, messages)
+
+
+def confirm(reading: ReaderReply, claim: str, sentence: str, settings: Settings) -> bool:
+    """Ask the model whether ``sentence`` states ``claim`` as the answer: one more turn of
+    the same conversation, so its KV cache is reused and only the check is new."""
+    prompt = render_prompt(
+        "reader_check",
+        settings.prompts_dir,
+        sentence=escape_text(" ".join(sentence.split())),
+        answer=escape_text(claim),
+    )
+    messages = [
+        *reading.messages,
+        {"role": "assistant", "content": reading.raw},
+        {"role": "user", "content": prompt.strip()},
+    ]
+    reply = complete_reply(
+        messages, settings, max_tokens=CHECK_MAX_TOKENS, response_format=_CHECK_FORMAT
+    )
+    try:
+        stated = json.loads(reply.text[reply.text.find("{") :]).get("stated")
+    except (json.JSONDecodeError, AttributeError):
+        stated = "true" in reply.text.lower()
+    return bool(stated)
