@@ -132,7 +132,9 @@ def test_eval_command_builds_a_temporary_index_and_applies_the_gate(
 
 @pytest.fixture
 def llm_service(make_service, fake_provider):
-    service = make_service(llm_model=MODEL, llm_api_base=fake_provider.url, llm_api_key=API_KEY)
+    service = make_service(
+        llm_model=MODEL, llm_api_base=fake_provider.url, llm_api_key=API_KEY, llm_reader="passages"
+    )
     service.index([SEEDS])
     return service
 

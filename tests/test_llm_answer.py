@@ -45,7 +45,7 @@ def test_llm_answer_cites_passages_and_drops_unknown_markers(llm_service, fake_p
     assert "Kostyukov" in result.answer and "[9]" not in result.answer
     assert result.invalid_citations == 1
     # Verified claims are numbered in the order they are shown, like extractive answers.
-    assert [c.n for c in result.citations] == [1] and result.answer.endswith("[1]")
+    assert [c.n for c in result.citations] == [1] and result.answer.endswith("[1].")
     assert result.citations[0].doc_id == ABU_DHABI_DOC
     assert "Kostyukov" in result.citations[0].quote
     prompt = str(fake_provider.requests[-1])

@@ -58,10 +58,10 @@ def llm_service(hostile_service, fake_provider) -> RagService:
 
 
 def _pwned_only_when_cited_from_the_hostile_article(answer) -> None:
-    for sentence in re.split(r"(?<=\])\s+", answer.answer):
+    for sentence in re.split(r"(?<=\])[.!?]?\s+", answer.answer):
         if "PWNED" not in sentence:
             continue
-        cited = {int(n) for n in re.findall(r"\[(\d+)\]\s*$", sentence)}
+        cited = {int(n) for n in re.findall(r"\[(\d+)\][.!?]?\s*$", sentence)}
         sources = [c for c in answer.citations if c.n in cited]
         assert sources, f"uncited: {sentence!r}"
         assert all(c.doc_id == HOSTILE_ID and "PWNED" in c.quote for c in sources), sentence

@@ -121,3 +121,15 @@ def test_a_verified_reading_cites_the_holding_sentence_with_exact_offsets():
 def test_replies_are_read_as_json_or_as_cited_prose(raw, passage_n, answer):
     reading = parse_reply(raw)
     assert reading.passage == passage_n and reading.answer == answer
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "held"),
+    [
+        ("Kostyukov", "Who led Russia's delegation?", True),
+        ("US", "Who led Russia's delegation?", False),  # an acronym is not a person
+        ("talks", "How long did the talks last?", False),  # "how long" wants a number
+    ],
+)
+def test_the_claim_must_be_of_the_kind_asked_for(claim, question, held):
+    assert verify_claim(claim, 1, question, [TALKS], 0.6).supported is held

@@ -31,7 +31,9 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 _MARKER = re.compile(r"\[(\d+)\]")
+_FINAL_STOP = re.compile(r"(.*?)([.!?]*)$", re.S)
 _MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
+_FINAL_STOP = re.compile(r"(.*?)([.!?]*)$", re.S)
 _MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
 
 
@@ -283,7 +285,8 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
             numbers[key] = len(citations) + 1
             passage = prepared.passages[key[0]]
             citations.append(make_citation(numbers[key], passage, verdict.support.span))
-        kept.append(f"{shown_quote(claim)} [{numbers[key]}]")
+        body, stop = _FINAL_STOP.match(claim).groups()
+        kept.append(f"{shown_quote(body.rstrip())} [{numbers[key]}]{stop}")
     if not kept:
         return Checked(settings.refusal_text, [], True, unsupported, 0, result.invalid_markers)
     return Checked(" ".join(kept), citations, False, unsupported, recited, result.invalid_markers)

@@ -7,7 +7,8 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 - every name (capitalised word) of the claim occurs there too;
 - at least ``min_share`` of the claim's content terms do;
 - and the claim says something the question does not (an answer that only repeats the
-  question's words answers nothing).
+  question's words answers nothing), of the kind it asks for (a person's name for "who",
+  a number for "how many", a time for "when": the extractive answerer's own rule).
 
 The passage must also meet the question's own constraints: every year and quarter it names
 occurs in the passage, its title or its article's date, and its named entities occur in the
@@ -22,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
-from rag.answering.extractive import question_entities
+from rag.answering.extractive import expected_type, has_answer_type, question_entities
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -193,6 +194,19 @@ def _holding_sentence(
     return best[1] if best else None
 
 
+def _has_kind(claim: str, kind: str | None, question: str) -> bool:
+    """Whether a claim holds the kind of thing asked for. A short answer may be one name
+    ("Kozak"), so a person or place is any capitalised word (not an all-capitals acronym)
+    that the question does not use; numbers and times follow the extractive rule."""
+    if kind in ("person", "place"):
+        asked = fact_terms(question)
+        return any(
+            not word.isupper() and not set(terms(word)) <= asked
+            for word in _CAPITALISED.findall(claim)
+        )
+    return has_answer_type(claim, kind, question)
+
+
 def verify_claim(
     claim: str,
     cited: int,
@@ -206,6 +220,9 @@ def verify_claim(
     question_terms = fact_terms(question)
     if fact_terms(claim) <= question_terms:
         return Verdict(None, "the claim only repeats the question")
+    kind = expected_type(question)
+    if not _has_kind(claim, kind, question):
+        return Verdict(None, f"the question asks for a {kind}; the claim names none")
     order = list(range(len(passages)))
     if 1 <= cited <= len(passages):
         order.remove(cited - 1)

@@ -163,6 +163,9 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             ),
             "citation_precision": _share(gold_cited, len(cited)),
             "invalid_citations": sum(int(r.get("invalid_citations") or 0) for r in results),
+            # Generated claims that verification removed (never shown) or re-cited.
+            "unsupported_claims": sum(int(r.get("unsupported_claims") or 0) for r in results),
+            "recited_claims": sum(int(r.get("recited_claims") or 0) for r in results),
             "mean_answer_words": (
                 round(sum(word_count(r["answer"]) for r in answered) / len(answered), 1)
                 if answered

@@ -24,6 +24,8 @@ METRIC_LABELS = (
     ("citation_precision", "citation precision"),
     ("faithfulness", "faithful answers (LLM judge)"),
     ("invalid_citations", "invalid citation markers"),
+    ("unsupported_claims", "generated claims removed (unsupported)"),
+    ("recited_claims", "generated claims re-cited"),
     ("mean_answer_words", "mean answer length (words)"),
 )
 # Metrics where a higher value is worse, for the signs of a comparison.

@@ -115,6 +115,8 @@ def evaluate_case(
         search_query=answer.search_query,
         model=answer.model,
         invalid_citations=answer.invalid_citations + unmatched_markers(answer.answer, citations),
+        unsupported_claims=answer.unsupported_claims,
+        recited_claims=answer.recited_claims,
         gold_rank=gold_rank(retrieved, case.sources) if case.answerable else None,
         correct=is_correct(answer.answer, answer.abstained, citations, case.expected()),
         error=None,
@@ -131,7 +133,7 @@ def run_config(service: RagService, **extra: Any) -> dict[str, Any]:
     """What a run was made with: the settings that matter, plus ``extra`` (paths, k)."""
     settings = service.settings
     recorded = {n: getattr(settings, n) for n in RECORDED_SETTINGS if hasattr(settings, n)}
-    recorded["llm_model"] = recorded["llm_model"] or "extractive"
+    recorded["llm_model"] = service.settings.generator or "extractive"
     return {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in extra.items()},
         "settings": recorded,
