@@ -188,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,U",
         help="ask A random answerable and U random unanswerable questions, shuffled (seeded)",
     )
+    parser.add_argument(
+        "--slice",
+        metavar="START:END",
+        help="ask only this slice of the chosen questions (run a long sample in parts; "
+        "bench/merge_runs.py scores the parts together)",
+    )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder")
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./rag.toml)")
     parser.add_argument(
@@ -219,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         args.sample = f"{n_answerable}+{n_unanswerable}"
     else:
         chosen = select(cases, args.questions, args.sample, args.seed)
+    if args.slice:
+        start, end = (int(x) if x else None for x in args.slice.split(":"))
+        chosen = chosen[start:end]
     overrides = parse_overrides(args.overrides)
     if "index_dir" in overrides:
         raise InputError("the index lives in the cache folder: use --cache, not --set index_dir")
@@ -237,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = write_corpus(documents, args.cache / f"squad-corpus-{digest}.jsonl")
     report = service.index([corpus])
     print(f"corpus: {len(documents)} paragraphs; {report.summary()}", file=sys.stderr)
-    testset = args.cache / f"squad-{args.questions}-{args.sample or 'all'}-{args.seed}.jsonl"
+    part = f"-{args.slice.replace(':', '_')}" if args.slice else ""
+    testset = args.cache / f"squad-{args.questions}-{args.sample or 'all'}-{args.seed}{part}.jsonl"
     write_dataset(chosen, testset)
     answerable = sum(c.answerable for c in chosen)
     print(
@@ -253,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     config = run_config(
         service,
         dataset=f"SQuAD 2.0 {args.data.name} ({args.questions}, sample {args.sample or 'all'}, "
-        f"seed {args.seed})",
+        f"seed {args.seed}{', slice ' + args.slice if args.slice else ''})",
         overrides=overrides,
         index_dir=str(index_dir),
         code=git_version(),

@@ -12,7 +12,8 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 
 The passage must also meet the question's own constraints: every year and quarter it names
 occurs in the passage, its title or its article's date, and its named entities occur in the
-passage or the title. The cited passage is tried first; when another retrieved passage holds
+passage or the title (most of them: a passage may say "the talks" for "the Paris talks"). The
+cited passage is tried first; when another retrieved passage holds
 the claim, the claim is re-cited to it. A claim no passage holds is unsupported.
 """
 
@@ -143,7 +144,7 @@ def meets_question_constraints(
 ) -> bool:
     """Whether the passage can be about what the question names: every year and quarter of
     the question occurs in the passage, its title or its article's date, and most of its
-    named entities in the article (``article_text``: what is known of it, else the passage)."""
+    named entities in the passage or its title (``article_text``: more of the article)."""
     chunk = passage.chunk
     context = f"{chunk.title}\n{chunk.text}"
     years = set(_YEAR.findall(question))
@@ -227,14 +228,7 @@ def verify_claim(
     if 1 <= cited <= len(passages):
         order.remove(cited - 1)
         order.insert(0, cited - 1)
-    articles: dict[str, str] = {}
-    for p in passages:
-        articles[p.chunk.doc_id] = articles.get(p.chunk.doc_id, "") + "\n" + p.chunk.text
-    eligible = [
-        i
-        for i in order
-        if meets_question_constraints(question, passages[i], articles[passages[i].chunk.doc_id])
-    ]
+    eligible = [i for i in order if meets_question_constraints(question, passages[i])]
     for candidate in _claim_forms(claim):
         for i in eligible:
             span = _holding_sentence(candidate, passages[i], question_terms, min_share)
