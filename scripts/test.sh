@@ -4,16 +4,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The gate: answer accuracy and refusal accuracy on tests/eval/seeds.jsonl may not drop
-# below the figures measured and documented in docs/evaluation.md.
-MIN_ACCURACY=0.84
-MIN_REFUSAL_ACCURACY=0.36
+# The gates: answer accuracy and refusal accuracy on tests/eval/seeds.jsonl may not drop below
+# the figures measured and documented in docs/evaluation.md, for the default answerer (the
+# packaged local model) and for the extractive one (--answerer extractive).
+LLM_MIN_ACCURACY=0.73
+LLM_MIN_REFUSAL_ACCURACY=0.36
+EXTRACTIVE_MIN_ACCURACY=0.84
+EXTRACTIVE_MIN_REFUSAL_ACCURACY=0.36
 
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "==> pytest"
 .venv/bin/pytest "$@"
-echo "==> quality gate: rag eval tests/eval/seeds.jsonl"
-.venv/bin/rag eval tests/eval/seeds.jsonl --corpus seeds --quiet \
-    --min-accuracy "$MIN_ACCURACY" --min-refusal-accuracy "$MIN_REFUSAL_ACCURACY"
+gate_index="$(mktemp -d)"
+trap 'rm -rf "$gate_index"' EXIT
+echo "==> quality gate (extractive): rag eval tests/eval/seeds.jsonl --answerer extractive"
+.venv/bin/rag eval tests/eval/seeds.jsonl --corpus seeds --index-dir "$gate_index" --quiet \
+    --answerer extractive \
+    --min-accuracy "$EXTRACTIVE_MIN_ACCURACY" --min-refusal-accuracy "$EXTRACTIVE_MIN_REFUSAL_ACCURACY"
+echo "==> quality gate (local model): rag eval tests/eval/seeds.jsonl"
+.venv/bin/rag eval tests/eval/seeds.jsonl --index-dir "$gate_index" --quiet \
+    --min-accuracy "$LLM_MIN_ACCURACY" --min-refusal-accuracy "$LLM_MIN_REFUSAL_ACCURACY"

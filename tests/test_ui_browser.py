@@ -243,3 +243,26 @@ def test_thumbs_down_with_a_correction_becomes_a_test_case_rag_eval_scores(
     # no correction: the case asks for a refusal, which the answer shown was not
     review = results["Where did Kerry and Lavrov meet?"]
     assert not review["abstained"] and not review["correct"]
+
+
+@pytest.mark.local_llm
+def test_local_model_chat_shows_evidence_first_then_the_verified_answer(start_server, browser):
+    """With the local model the sources and the extractive evidence show while the model
+    writes; the verified short answer then replaces the evidence."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=120_000)
+    server = start_server(answerer="llm")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(server.url + "/")
+    page.locator("#question textarea").fill(QUESTION)
+    page.locator("#question textarea").press("Enter")
+    # The evidence (an extractive quote) and its source cards come before the model's answer.
+    expect(page.locator("#chat .answer.pending .evidence")).to_contain_text("Kostyukov")
+    assert page.locator("#chat .answer.done").count() == 0
+    expect(page.locator("#sources")).to_contain_text(CARD_TITLE)
+    done = page.locator("#chat .answer.done").first
+    expect(done).to_contain_text("Kostyukov")
+    assert len(done.inner_text()) < 200  # the short answer, not the quoted evidence
+    expect(page.locator("#sources")).to_contain_text(CARD_TITLE)
+    page.close()

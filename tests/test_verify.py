@@ -133,3 +133,9 @@ def test_replies_are_read_as_json_or_as_cited_prose(raw, passage_n, answer):
 )
 def test_the_claim_must_be_of_the_kind_asked_for(claim, question, held):
     assert verify_claim(claim, 1, question, [TALKS], 0.6).supported is held
+
+
+def test_spaced_initials_match_the_article_spelling():
+    officials = passage("Assistant Secretary of State Karen Donfried said the U.S. would respond.")
+    claim = "Karen Donfried is the U. S. Assistant Secretary of State."
+    assert verify_claim(claim, 1, "Who is Karen Donfried?", [officials], 0.6).supported

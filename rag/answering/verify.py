@@ -98,6 +98,7 @@ def fact_terms(text: str) -> set[str]:
 
 def name_terms(claim: str) -> set[str]:
     """Terms of the capitalised words of a claim (short answers are mostly names)."""
+    claim = _SPACED_INITIALS.sub(r"\1.", claim)
     return {t for word in _CAPITALISED.findall(claim) for t in terms(word)}
 
 
