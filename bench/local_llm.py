@@ -259,6 +259,16 @@ def summarise(rows: list[dict], streams: list[dict]) -> dict[str, Any]:
         "answer_stage_ms": _stats(stage),
         "model_ms": _stats([r["timings"]["model"] for r in by_model if "model" in r["timings"]]),
         "provider_call_ms": _stats([r["provider_call_ms"] for r in by_model]),
+        "outside_call_ms": _stats(
+            [r["timings"]["answer"] - r["provider_call_ms"] for r in by_model]
+        ),
+        "call_over_model_ms": _stats(
+            [
+                r["provider_call_ms"] - r["timings"]["model"]
+                for r in by_model
+                if "model" in r["timings"]
+            ]
+        ),
         "bare_ms": _stats(bare),
         "prompt_tokens": _stats(prompt),
         "cached_tokens": _stats(cached),
@@ -292,13 +302,15 @@ def report(result: dict[str, Any]) -> None:
         f"bare request identical to the service's: {s['same_request']}, same prompt tokens: "
         f"{s['same_prompt_tokens']}"
     )
-    print(f"{'figure':<34} {'p50':>9} {'p95':>9} {'mean':>9} {'max':>9}")
+    print(f"{'figure':<38} {'p50':>9} {'p95':>9} {'mean':>9} {'max':>9}")
     for key, label in [
         ("latency_ms", "answer latency, ms (all)"),
         ("latency_model_answers_ms", "answer latency, ms (model's)"),
         ("answer_stage_ms", "answer stage, ms"),
         ("provider_call_ms", "  of it the llama.cpp call, ms"),
         ("model_ms", "  of it llama.cpp's own, ms"),
+        ("outside_call_ms", "  outside the call (evidence...), ms"),
+        ("call_over_model_ms", "  call minus llama.cpp's own, ms"),
         ("bare_ms", "bare xllamacpp call, ms"),
         ("prompt_tokens", "prompt tokens"),
         ("cached_tokens", "cached tokens"),
@@ -309,7 +321,7 @@ def report(result: dict[str, Any]) -> None:
         v = s.get(key)
         if v:
             print(
-                f"{label:<34} {v['p50']:>9.1f} {v['p95']:>9.1f} {v['mean']:>9.1f} {v['max']:>9.1f}"
+                f"{label:<38} {v['p50']:>9.1f} {v['p95']:>9.1f} {v['mean']:>9.1f} {v['max']:>9.1f}"
             )
     print(
         f"overhead ratio (answer stage / bare call): p50 {s['ratio_p50']}, mean "
