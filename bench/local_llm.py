@@ -46,8 +46,10 @@ def _settings(index_dir: Path, top_k: int):
     return load_settings(config_file=Path(os.devnull), index_dir=index_dir, top_k=top_k)
 
 
-def _questions(limit: int | None) -> list[dict[str, Any]]:
+def _questions(limit: int | None, types: list[str] | None = None) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    if types:
+        rows = [r for r in rows if r.get("type") in types]
     return rows[:limit] if limit else rows
 
 
@@ -57,20 +59,23 @@ class ChatSpy:
     def __init__(self) -> None:
         from rag.answering import local
 
-        self.calls: list[tuple[dict[str, Any], float]] = []
+        self.calls: list[tuple[dict[str, Any], float, dict[str, Any]]] = []
         self._original = local.LocalRuntime.chat
         spy = self
 
         def chat(runtime: Any, request: dict[str, Any]) -> dict[str, Any]:
             started = time.perf_counter()
+            reply: Any = None
             try:
-                return spy._original(runtime, request)
+                reply = spy._original(runtime, request)
+                return reply
             finally:
-                spy.calls.append((dict(request), (time.perf_counter() - started) * 1000))
+                ms = (time.perf_counter() - started) * 1000
+                spy.calls.append((dict(request), ms, _llama_figures(reply)))
 
         local.LocalRuntime.chat = chat  # type: ignore[method-assign]
 
-    def take(self) -> list[tuple[dict[str, Any], float]]:
+    def take(self) -> list[tuple[dict[str, Any], float, dict[str, Any]]]:
         calls, self.calls = self.calls, []
         return calls
 
@@ -89,6 +94,21 @@ def reader_request(corpus: Any, prepared: Any, settings: Any) -> dict[str, Any] 
         "temperature": settings.llm_temperature,
         "max_tokens": reader.READER_MAX_TOKENS,
         "response_format": reader._response_format(evidence),
+    }
+
+
+def _llama_figures(reply: Any) -> dict[str, Any]:
+    """llama.cpp's own account of a call: tokens read, cached and written, and its times."""
+    if not isinstance(reply, dict):
+        return {}
+    timings = reply.get("timings") or {}
+    usage = reply.get("usage") or {}
+    return {
+        "prompt_tokens": usage.get("prompt_tokens"),
+        "completion_tokens": usage.get("completion_tokens"),
+        "cache_n": timings.get("cache_n"),
+        "prompt_ms": timings.get("prompt_ms"),
+        "predicted_ms": timings.get("predicted_ms"),
     }
 
 
@@ -122,8 +142,9 @@ def timed_service_answer(
     calls = spy.take()
     row["llm_calls"] = len(calls)
     if calls:
-        sent, call_ms = calls[-1]
+        sent, call_ms, figures = calls[-1]
         row["provider_call_ms"] = call_ms
+        row["service_llama"] = figures
         row["same_request"] = request is not None and _same(sent, request)
     return row
 
@@ -133,13 +154,14 @@ def timed_bare_call(server: Any, request: dict | None) -> dict[str, Any]:
     if request is None:
         return {}
     ms, reply = _bare(server, request)
-    reply = reply if isinstance(reply, dict) else {}
-    timings = reply.get("timings") or {}
+    figures = _llama_figures(reply)
     return {
         "bare_ms": ms,
-        "bare_prompt_tokens": (reply.get("usage") or {}).get("prompt_tokens"),
-        "bare_model_ms": float(timings.get("prompt_ms", 0)) + float(timings.get("predicted_ms", 0)),
-        "bare_cached_tokens": timings.get("cache_n"),
+        "bare_prompt_tokens": figures.get("prompt_tokens"),
+        "bare_model_ms": float(figures.get("prompt_ms") or 0)
+        + float(figures.get("predicted_ms") or 0),
+        "bare_cached_tokens": figures.get("cache_n"),
+        "bare_llama": figures,
     }
 
 
@@ -165,7 +187,7 @@ def answer_pass(service: Any, questions: list[dict], top_k: int) -> list[dict[st
         # Untimed: retrieve once to rebuild the reader's request; a follow-up's rewrite goes
         # to the bare instance too, so both have seen the same prompts.
         prepared = prepare(corpus, q["question"], q.get("history"), top_k, None)
-        for sent, _ in spy.take():
+        for sent, _, _ in spy.take():
             _bare(bare, sent)
         request = reader_request(corpus, prepared, settings)
         row: dict[str, Any] = {
@@ -230,12 +252,38 @@ def _row_line(row: dict[str, Any]) -> str:
         f"(stage {_ms(t.get('answer'))}, model {_ms(t.get('model'))}, prompt "
         f"{t.get('prompt_tokens', '-')} tok, cached {t.get('cached_tokens', '-')}); bare "
         f"{_ms(row.get('bare_ms'))}; ratio {'-' if ratio is None else f'{ratio:.3f}'}"
+        + _llama_line(row.get("service_llama"), row.get("bare_llama"))
         + (f"; notice: {row['notice'][:80]}" if row.get("notice") else "")
+    )
+
+
+def _llama_line(service: dict | None, bare: dict | None) -> str:
+    """llama.cpp's prefill / generation ms and tokens written, service vs bare."""
+    if not service or not bare:
+        return ""
+    return (
+        f"; llama.cpp service/bare: prefill {_ms(service.get('prompt_ms'))}/"
+        f"{_ms(bare.get('prompt_ms'))}, generation {_ms(service.get('predicted_ms'))}/"
+        f"{_ms(bare.get('predicted_ms'))}, {service.get('completion_tokens')}/"
+        f"{bare.get('completion_tokens')} tokens"
     )
 
 
 def _stats(values: list[float]) -> dict[str, float] | None:
     return {k: round(v, 1) for k, v in percentiles(values).items()} if values else None
+
+
+def _llama(rows: list[dict], side: str, key: str) -> list[float]:
+    return [r[side][key] for r in rows if (r.get(side) or {}).get(key) is not None]
+
+
+def _count(rows: list[dict], holds: Any) -> str:
+    return f"{sum(1 for r in rows if holds(r))}/{len(rows)}"
+
+
+def _same_completion(row: dict) -> bool:
+    service, bare = row.get("service_llama") or {}, row.get("bare_llama") or {}
+    return service.get("completion_tokens") == bare.get("completion_tokens") is not None
 
 
 def summarise(rows: list[dict], streams: list[dict]) -> dict[str, Any]:
@@ -253,7 +301,9 @@ def summarise(rows: list[dict], streams: list[dict]) -> dict[str, Any]:
         "no_llm_call": sum(1 for r in rows if not r.get("llm_calls")),
         "fallbacks": sum(1 for r in rows if r.get("notice")),
         "same_request": f"{sum(r['same_request'] for r in compared)}/{len(compared)}",
-        "same_prompt_tokens": f"{sum(1 for r in by_model if r.get('bare_prompt_tokens') == r['timings'].get('prompt_tokens'))}/{len(by_model)}",  # noqa: E501
+        "same_prompt_tokens": _count(
+            by_model, lambda r: r.get("bare_prompt_tokens") == r["timings"].get("prompt_tokens")
+        ),
         "latency_ms": _stats([r["latency_ms"] for r in rows]),
         "latency_model_answers_ms": _stats([r["latency_ms"] for r in by_model]),
         "answer_stage_ms": _stats(stage),
@@ -271,6 +321,11 @@ def summarise(rows: list[dict], streams: list[dict]) -> dict[str, Any]:
         ),
         "bare_ms": _stats(bare),
         "prompt_tokens": _stats(prompt),
+        "same_completion_tokens": _count(by_model, _same_completion),
+        "prefill_ms_service": _stats(_llama(by_model, "service_llama", "prompt_ms")),
+        "prefill_ms_bare": _stats(_llama(by_model, "bare_llama", "prompt_ms")),
+        "generation_ms_service": _stats(_llama(by_model, "service_llama", "predicted_ms")),
+        "generation_ms_bare": _stats(_llama(by_model, "bare_llama", "predicted_ms")),
         "cached_tokens": _stats(cached),
         "ratio_p50": round(statistics.median(ratios), 3) if ratios else None,
         "ratio_mean": round(statistics.fmean(ratios), 3) if ratios else None,
@@ -300,7 +355,7 @@ def report(result: dict[str, Any]) -> None:
         f"{s['questions']} questions: {s['answered_by_model']} answered by the model, "
         f"{s['no_llm_call']} without a model call (no evidence), {s['fallbacks']} fallbacks; "
         f"bare request identical to the service's: {s['same_request']}, same prompt tokens: "
-        f"{s['same_prompt_tokens']}"
+        f"{s['same_prompt_tokens']}, same tokens written: {s['same_completion_tokens']}"
     )
     print(f"{'figure':<38} {'p50':>9} {'p95':>9} {'mean':>9} {'max':>9}")
     for key, label in [
@@ -312,6 +367,10 @@ def report(result: dict[str, Any]) -> None:
         ("outside_call_ms", "  outside the call (evidence...), ms"),
         ("call_over_model_ms", "  call minus llama.cpp's own, ms"),
         ("bare_ms", "bare xllamacpp call, ms"),
+        ("prefill_ms_service", "llama.cpp prefill, service, ms"),
+        ("prefill_ms_bare", "llama.cpp prefill, bare, ms"),
+        ("generation_ms_service", "llama.cpp generation, service, ms"),
+        ("generation_ms_bare", "llama.cpp generation, bare, ms"),
         ("prompt_tokens", "prompt tokens"),
         ("cached_tokens", "cached tokens"),
         ("stream_preview_ms", "stream: preview, ms"),
@@ -335,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index-dir", type=Path, help="an index of the seeds (default: tmp)")
     parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument(
+        "--types", nargs="+", metavar="TYPE", help="only questions of these types (follow-up …)"
+    )
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--no-stream", action="store_true", help="skip the streaming pass")
     parser.add_argument("--json", type=Path, help="write the figures and every row here")
@@ -369,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.environ.get('RAG_LOCAL_THREADS', 'unset')}); load {load()}",
             flush=True,
         )
-        questions = _questions(args.limit)
+        questions = _questions(args.limit, args.types)
         rows = answer_pass(service, questions, args.top_k)
         streams = [] if args.no_stream else stream_pass(service, questions, args.top_k)
     result["load_end"] = load()
