@@ -23,12 +23,14 @@ answer, timing the ``Preview`` and the first text delta after it from the call.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,21 @@ def timed_bare_call(server: Any, request: dict | None) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def routed_to(runtime: Any, config: Any) -> Iterator[None]:
+    """Send the process's local-model calls for ``config`` to ``runtime`` for a while."""
+    from rag.answering import local
+
+    with local._runtimes_lock:
+        own = local._runtimes[config]
+        local._runtimes[config] = runtime
+    try:
+        yield
+    finally:
+        with local._runtimes_lock:
+            local._runtimes[config] = own
+
+
 def answer_pass(service: Any, questions: list[dict], top_k: int) -> list[dict[str, Any]]:
     """Service answer and bare call per question, alternating which goes first."""
     from rag.answering.local import LocalRuntime, local_config
@@ -172,7 +189,9 @@ def answer_pass(service: Any, questions: list[dict], top_k: int) -> list[dict[st
 
     settings, corpus = service.settings, service.corpus
     spy = ChatSpy()
-    bare = LocalRuntime(local_config(settings))._server  # a second instance, same params
+    config = local_config(settings)
+    bare_runtime = LocalRuntime(config)  # a second instance, same params
+    bare = bare_runtime._server
 
     # Warm-up: both instances see the system prompt once.
     prepared = prepare(corpus, WARM_UP, None, top_k, None)
@@ -184,11 +203,12 @@ def answer_pass(service: Any, questions: list[dict], top_k: int) -> list[dict[st
 
     rows = []
     for i, q in enumerate(questions):
-        # Untimed: retrieve once to rebuild the reader's request; a follow-up's rewrite goes
-        # to the bare instance too, so both have seen the same prompts.
-        prepared = prepare(corpus, q["question"], q.get("history"), top_k, None)
-        for sent, _, _ in spy.take():
-            _bare(bare, sent)
+        # Untimed: retrieve once to rebuild the reader's request. A follow-up's LLM rewrite
+        # then runs on the bare instance, so the service meets it uncached, as in use, and
+        # the bare instance has seen the same prompts before the reader's.
+        with routed_to(bare_runtime, config):
+            prepared = prepare(corpus, q["question"], q.get("history"), top_k, None)
+        spy.take()
         request = reader_request(corpus, prepared, settings)
         row: dict[str, Any] = {
             "id": q["id"],
