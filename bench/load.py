@@ -13,6 +13,13 @@ A warm-up phase runs first; latency and throughput are those of the measured pha
 server's RSS (``VmRSS``) is read at start, after the warm-up and at the end.
 ``--index-during`` runs ``rag index`` of generated articles into the same index folder in
 another process while the measured phase runs (the phase lasts until it has finished).
+
+The server answers with whatever the settings choose: by default the local model. Its RAG_*
+environment is the caller's (RAG_LOCAL_THREADS, RAG_LOCAL_QUEUE_MAX, RAG_LOCAL_WAIT_S,
+RAG_ANSWERER …; the index and port come from the flags, no ./rag.toml is read), or
+``--answerer extractive``. Each 200 answer is counted by who wrote it (``outcome``): the model,
+the extractive fallback because the model's queue was full or the wait too long (``busy``,
+with a notice), another model failure, or the extractive answerer without a model call.
 """
 
 from __future__ import annotations
@@ -102,6 +109,7 @@ class Sample:
     status: int  # 0: no response
     ok: bool
     detail: str = ""
+    outcome: str = ""  # of a 200 answer: see ``outcome``
 
 
 @dataclass
@@ -117,25 +125,44 @@ class Phase:
         return [s for s in self.samples if not s.ok]
 
 
-def _check(kind: str, expected: int, response: httpx.Response) -> tuple[bool, str]:
+def outcome(body: dict[str, Any]) -> str:
+    """Who wrote a 200 answer: ``model`` (the LLM, verified), ``busy`` (extractive because the
+    model's queue was full or the wait too long), ``failed`` (extractive after another model
+    failure), or ``extractive`` (no model call: the extractive answerer, or nothing to read)."""
+    notice = body.get("notice") or ""
+    if body.get("model") not in (None, "", "extractive"):
+        return "model"
+    if not notice:
+        return "extractive"
+    return "busy" if "busy" in notice or "queue is full" in notice else "failed"
+
+
+def _check(kind: str, expected: int, response: httpx.Response) -> tuple[bool, str, str]:
     if response.status_code != expected:
         said = response.text[:300]
-        return False, f"{kind}: HTTP {response.status_code} (expected {expected}): {said}"
+        return False, f"{kind}: HTTP {response.status_code} (expected {expected}): {said}", ""
     body = response.json()
     if expected == 200:
         if not isinstance(body.get("answer"), str) or "citations" not in body:
-            return False, f"{kind}: 200 without an answer"
-    elif not body.get("error", {}).get("code") or not body["error"].get("message"):
-        return False, f"{kind}: HTTP {response.status_code} without an error code and message"
-    return True, ""
+            return False, f"{kind}: 200 without an answer", ""
+        return True, "", outcome(body)
+    if not body.get("error", {}).get("code") or not body["error"].get("message"):
+        return False, f"{kind}: HTTP {response.status_code} without an error code and message", ""
+    return True, "", ""
 
 
 def client_loop(
-    url: str, seed: int, stop: threading.Event, deadline: float, max_requests: int, out: list
+    url: str,
+    seed: int,
+    stop: threading.Event,
+    deadline: float,
+    max_requests: int,
+    out: list,
+    timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> None:
     """One client: requests back to back until ``stop``, the deadline or ``max_requests``."""
     rng = random.Random(seed)
-    with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
+    with httpx.Client(base_url=url, timeout=timeout_s) as client:
         for _ in range(max_requests):
             if stop.is_set() or time.monotonic() >= deadline:
                 return
@@ -145,8 +172,8 @@ def client_loop(
             try:
                 response = client.post("/api/answer", json=body)
                 ms = (time.perf_counter() - t0) * 1000
-                ok, detail = _check(kind, expected, response)
-                out.append(Sample(kind, started, ms, response.status_code, ok, detail))
+                ok, detail, who = _check(kind, expected, response)
+                out.append(Sample(kind, started, ms, response.status_code, ok, detail, who))
             except (httpx.HTTPError, ValueError) as exc:
                 ms = (time.perf_counter() - t0) * 1000
                 out.append(Sample(kind, started, ms, 0, False, f"{kind}: {exc!r}"))
@@ -160,6 +187,7 @@ def run_phase(
     until: Any = None,
     seed: int = 0,
     pid: int | None = None,
+    timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> Phase:
     """Run ``clients`` threads for ``seconds`` (and, if given, until ``until()`` is true)."""
     stop = threading.Event()
@@ -169,7 +197,7 @@ def run_phase(
     threads = [
         threading.Thread(
             target=client_loop,
-            args=(url, seed + i, stop, deadline, max_requests, results[i]),
+            args=(url, seed + i, stop, deadline, max_requests, results[i], timeout_s),
             daemon=True,
         )
         for i in range(clients)
@@ -193,7 +221,7 @@ def run_phase(
     stop.set()
     ended = time.monotonic()
     for thread in threads:
-        thread.join(timeout=REQUEST_TIMEOUT_S + 5)
+        thread.join(timeout=timeout_s + 5)
     return Phase(ended - started, [s for part in results for s in part], trace)
 
 
@@ -221,6 +249,17 @@ def summary(phase: Phase) -> dict[str, Any]:
     ms = sorted(s.ms for s in phase.samples)
     kinds = Counter(s.kind for s in phase.samples)
     expected_errors = sum(1 for s in phase.samples if s.ok and s.status >= 400)
+    answered = [s for s in phase.samples if s.outcome]
+    outcomes = Counter(s.outcome for s in answered)
+    by_outcome = {}
+    for who in sorted(outcomes):
+        times = sorted(s.ms for s in answered if s.outcome == who)
+        by_outcome[who] = {
+            "answers": len(times),
+            "share": round(len(times) / len(answered), 3),
+            "p50_ms": round(quantile(times, 0.50)),
+            "p95_ms": round(quantile(times, 0.95)),
+        }
     return {
         "requests": len(phase.samples),
         "seconds": round(phase.seconds, 1),
@@ -230,6 +269,7 @@ def summary(phase: Phase) -> dict[str, Any]:
         "p99_ms": round(quantile(ms, 0.99)) if ms else None,
         "max_ms": round(ms[-1]) if ms else None,
         "by_kind": dict(sorted(kinds.items())),
+        "answers_by": by_outcome,
         "expected_errors": expected_errors,
         "unexpected_errors": len(phase.unexpected),
         "unexpected_examples": sorted({s.detail for s in phase.unexpected})[:5],
@@ -245,9 +285,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def clean_env() -> dict[str, str]:
-    """The environment without the developer's RAG_* settings."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+# Set by the flags (store_flags), whatever the environment says.
+FLAG_SETTINGS = ("RAG_INDEX_DIR", "RAG_CHROMA_URL", "RAG_HOST", "RAG_PORT")
+
+
+def child_env() -> dict[str, str]:
+    """The environment of ``rag serve`` and ``rag index``: the caller's, RAG_* settings
+    included (RAG_LOCAL_THREADS, RAG_ANSWERER, RAG_LOCAL_QUEUE_MAX …), except those the
+    flags set. No ./rag.toml is read (``--config`` is the null device)."""
+    return {k: v for k, v in os.environ.items() if k not in FLAG_SETTINGS}
+
+
+def rag_settings_env() -> dict[str, str]:
+    """The RAG_* settings the children inherit, for the report (a token shown as ***)."""
+    env = child_env()
+    return {
+        k: ("***" if "TOKEN" in k or "KEY" in k else v)
+        for k, v in sorted(env.items())
+        if k.startswith("RAG_")
+    }
 
 
 def store_flags(index_dir: Path, chroma_url: str | None) -> list[str]:
@@ -261,7 +317,7 @@ def rag_index(paths: list[Path], flags: list[str], log: Path) -> subprocess.Pope
     with open(log, "ab") as fh:
         return subprocess.Popen(
             [BIN / "rag", "index", *paths, *flags],
-            env=clean_env(),
+            env=child_env(),
             stdout=fh,
             stderr=subprocess.STDOUT,
         )
@@ -291,7 +347,7 @@ def start_server(port: int, flags: list[str], log: Path, timeout: float = 180) -
     with open(log, "ab") as fh:
         process = subprocess.Popen(
             [sys.executable, "-c", SERVE, "serve", "--port", str(port), *flags],
-            env=clean_env(),
+            env=child_env(),
             stdout=fh,
             stderr=subprocess.STDOUT,
         )
@@ -385,6 +441,17 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the passages in a `chroma run` server started here (default: embedded)",
     )
     parser.add_argument("--chroma-url", help="with --url: the Chroma server the target uses")
+    parser.add_argument(
+        "--answerer",
+        choices=["llm", "extractive"],
+        help="passed to `rag serve` (default: RAG_ANSWERER, else the local model)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=REQUEST_TIMEOUT_S,
+        help="seconds a client waits for a reply (a timeout is an unexpected error)",
+    )
     parser.add_argument("--json", action="store_true", help="also print the result as JSON")
     args = parser.parse_args(argv)
     if args.url and args.index_during and not args.index_dir:
@@ -394,7 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     chroma: subprocess.Popen | None = None
     server: subprocess.Popen | None = None
     indexer: subprocess.Popen | None = None
-    result: dict[str, Any] = {"machine": machine(), "clients": args.clients}
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "clients": args.clients,
+        "rag_env": rag_settings_env(),
+    }
     try:
         index_dir = args.index_dir or work / "index"
         chroma_url = args.chroma_url
@@ -413,13 +484,26 @@ def main(argv: list[str] | None = None) -> int:
                 if built.wait(timeout=600) != 0:
                     raise SystemExit(f"rag index failed; see {work / 'index.log'}")
             port = free_port()
-            server = start_server(port, flags, work / "server.log")
+            serve_flags = [*flags, "--answerer", args.answerer] if args.answerer else flags
+            server = start_server(port, serve_flags, work / "server.log")
             url, pid = f"http://127.0.0.1:{port}", server.pid
-        docs_before = httpx.get(f"{url}/api/health", timeout=30).json().get("documents")
+        health = httpx.get(f"{url}/api/health", timeout=30).json()
+        docs_before = health.get("documents")
+        result["llm_model"] = health.get("llm_model")
+        result["local_model"] = health.get("local_model")
         result["rss_start_mib"] = rss_mib(pid)
         print(f"server {url} (pid {pid}): {docs_before} documents; load {load()}", flush=True)
 
-        warm = run_phase(url, args.clients, args.warmup, args.max_requests, seed=1000, pid=pid)
+        timeout_s = args.request_timeout
+        warm = run_phase(
+            url,
+            args.clients,
+            args.warmup,
+            args.max_requests,
+            seed=1000,
+            pid=pid,
+            timeout_s=timeout_s,
+        )
         result["warmup"] = summary(warm)
         result["rss_warm_mib"] = rss_mib(pid)
         print(f"warm-up: {result['warmup']}; load {load()}", flush=True)
@@ -440,7 +524,14 @@ def main(argv: list[str] | None = None) -> int:
             return True
 
         main_phase = run_phase(
-            url, args.clients, args.seconds, args.max_requests, index_finished, seed=1, pid=pid
+            url,
+            args.clients,
+            args.seconds,
+            args.max_requests,
+            index_finished,
+            seed=1,
+            pid=pid,
+            timeout_s=timeout_s,
         )
         result["load"] = summary(main_phase)
         result["rss_trace_mib"] = [mib for _, mib in main_phase.rss_trace]
@@ -500,6 +591,13 @@ def report(result: dict[str, Any]) -> None:
         f"max {load_['max_ms']} ms"
     )
     print(f"mix: {load_['by_kind']}")
+    print(f"answerer: {result.get('llm_model')}; local model: {result.get('local_model')}")
+    print(f"RAG_* settings passed to the server: {result.get('rag_env') or 'none'}")
+    for who, row in load_.get("answers_by", {}).items():
+        print(
+            f"answers by {who}: {row['answers']} ({row['share']:.0%}), "
+            f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms"
+        )
     print(
         f"expected errors (400/413 for bad input): {load_['expected_errors']}; "
         f"unexpected errors: {load_['unexpected_errors']} {load_['unexpected_examples'] or ''}"
