@@ -313,6 +313,7 @@ def complete(
     stream: bool = False,
     max_tokens: int | None = None,
     response_format: dict | None = None,
+    local_wait_s: float | None = None,
 ) -> Any:
     """The model's reply to ``messages``: a string, or with ``stream`` an iterator of deltas.
 
@@ -321,6 +322,8 @@ def complete(
     iterating. A ConfigError means no model is configured.
     """
     kwargs = _completion_kwargs(messages, settings, stream, max_tokens, response_format)
+    if local_wait_s is not None and is_local(settings.llm_model):
+        kwargs["local_wait_s"] = local_wait_s  # how long this call may queue for the model
     litellm = _litellm()
     try:
         response = litellm.completion(**kwargs)

@@ -119,7 +119,7 @@ class LocalRuntime:
         self._waiting = 0
         self._waiting_lock = threading.Lock()
 
-    def _acquire(self) -> None:
+    def _acquire(self, wait_s: float | None = None) -> None:
         with self._waiting_lock:
             if self._waiting >= self.config.queue_max:
                 raise ProviderBusyError(
@@ -128,18 +128,20 @@ class LocalRuntime:
                 )
             self._waiting += 1
         try:
-            if not self._slots.acquire(timeout=self.config.wait_s):
+            wait = self.config.wait_s if wait_s is None else wait_s
+            if not self._slots.acquire(timeout=wait):
                 raise ProviderBusyError(
-                    f"the local model was busy for over {self.config.wait_s:g}s; raise "
+                    f"the local model was busy for over {wait:g}s; raise "
                     "local_wait_s (RAG_LOCAL_WAIT_S) or local_parallel"
                 )
         finally:
             with self._waiting_lock:
                 self._waiting -= 1
 
-    def chat(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The OpenAI-style completion of ``request`` (waits for a free slot)."""
-        self._acquire()
+    def chat(self, request: dict[str, Any], wait_s: float | None = None) -> dict[str, Any]:
+        """The OpenAI-style completion of ``request`` (waits for a free slot: ``wait_s``, by
+        default ``local_wait_s``)."""
+        self._acquire(wait_s)
         try:
             reply = self._server.handle_chat_completions(dict(request, stream=False))
         finally:
@@ -237,7 +239,9 @@ def _provider_class() -> type:
 
         def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
             optional_params = kwargs.get("optional_params") or {}
-            reply = runtime(_config_from(optional_params)).chat(_request(messages, optional_params))
+            reply = runtime(_config_from(optional_params)).chat(
+                _request(messages, optional_params), optional_params.get("local_wait_s")
+            )
             return ModelResponse(**_response_fields(reply, model))
 
         def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Iterator:

@@ -93,7 +93,8 @@ def prepare(
     if settings.generator and settings.llm_rewrite_followups and search != question:
         from rag.answering.rewrite import rewrite_query
 
-        search = rewrite_query(question, turns, settings)
+        # A failed or skipped rewrite keeps the rule-based expansion.
+        search = rewrite_query(question, turns, settings, fallback=search)
     vector = corpus.embedder.embed([search])[0]
     passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
     return Prepared(

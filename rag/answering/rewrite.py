@@ -28,12 +28,15 @@ def _clean_query(text: str) -> str:
     return " ".join(query.strip().strip("\"'“”‘’`").split())
 
 
-def rewrite_query(question: str, history: list[dict], settings: Settings) -> str:
-    """A standalone search query for a follow-up ``question``; the question itself when
-    there is no history, no model, or the provider fails."""
+def rewrite_query(
+    question: str, history: list[dict], settings: Settings, fallback: str | None = None
+) -> str:
+    """A standalone search query for a follow-up ``question``; ``fallback`` (default: the
+    question itself) when there is no history, no model, or the provider fails or is busy."""
+    fallback = fallback or question
     history_text = format_history(history)
     if not history_text or not settings.llm_model:
-        return question
+        return fallback
     prompt = render_prompt(
         "rewrite_query",
         settings.prompts_dir,
@@ -42,11 +45,12 @@ def rewrite_query(question: str, history: list[dict], settings: Settings) -> str
     )
     messages = [{"role": "user", "content": prompt.strip()}]
     try:
-        text = complete(messages, settings, max_tokens=REWRITE_MAX_TOKENS)
+        # The rewrite never queues for a busy local model: the answer needs it more.
+        text = complete(messages, settings, max_tokens=REWRITE_MAX_TOKENS, local_wait_s=0.0)
     except ProviderError as exc:
         log.warning("query rewrite skipped: %s", exc)
-        return question
+        return fallback
     query = _clean_query(text)
     if not query or len(query) > max(300, 4 * len(question)):
-        return question
+        return fallback
     return query
