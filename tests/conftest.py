@@ -42,6 +42,9 @@ def make_settings(index_dir: Path, **overrides: object) -> Settings:
     The extractive answerer unless the test names an LLM (``llm_model=``) or the answerer:
     tests of the local model say so (tests/test_local_llm.py)."""
     overrides.setdefault("answerer", "llm" if "llm_model" in overrides else "extractive")
+    # On a machine shared with other busy processes, RAG_TEST_LOCAL_THREADS=1 keeps
+    # llama.cpp from stalling on its own threads (docs/benchmarks.md); 0 is one per core.
+    overrides.setdefault("local_threads", int(os.environ.get("RAG_TEST_LOCAL_THREADS", "0")))
     return load_settings(config_file=Path(os.devnull), environ={}, index_dir=index_dir, **overrides)
 
 
