@@ -30,6 +30,8 @@ CONTRACT_KEYS = {
     "search_query",
     "notice",
     "invalid_citations",
+    "unsupported_claims",
+    "recited_claims",
 }
 ARTICLE = (
     "Valmora harbour board backs night ferry\n\n"

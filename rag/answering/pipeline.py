@@ -90,7 +90,7 @@ def prepare(
     question = check_question(question, settings.max_question_chars)
     turns = check_history(history)
     search = search_query(question, turns)
-    if settings.generator and settings.llm_rewrite_followups and search != question:
+    if settings.rewrites_followups and search != question:
         from rag.answering.rewrite import rewrite_query
 
         # A failed or skipped rewrite keeps the rule-based expansion.
