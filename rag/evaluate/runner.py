@@ -24,7 +24,7 @@ from rag.evaluate.metrics import (
     summarise,
     unmatched_markers,
 )
-from rag.evaluate.progress import ProgressBar
+from rag.evaluate.progress import progress_bar
 from rag.followup import search_query
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def run_cases(
     config: dict[str, Any] | None = None,
 ) -> Run:
     """Evaluate every case in order; the progress bar goes to stderr."""
-    bar = ProgressBar(len(cases)) if progress else None
+    bar = progress_bar(len(cases)) if progress else None
     started = time.perf_counter()
     results = []
     for case in cases:
