@@ -1,4 +1,5 @@
 import io
+import time
 
 from rag.evaluate.progress import progress_bar
 
@@ -29,3 +30,18 @@ def test_a_terminal_gets_one_redrawn_line():
     assert text.count("\n") == 1 and text.endswith("\n")
     assert text.count("\r") >= 2
     assert "50/50" in text.rsplit("\r", 1)[-1]
+
+
+def test_a_log_bar_stays_one_line_per_tenth_when_tqdms_monitor_runs():
+    from tqdm import tqdm
+    from tqdm._monitor import TMonitor
+
+    bar = progress_bar(50, "eval", io.StringIO())
+    bar.last_print_t -= 3600  # an hour without drawing: a slow eval
+    monitor = TMonitor(tqdm, 0.01)  # what any library's bar in the process starts
+    try:
+        time.sleep(0.1)
+    finally:
+        monitor.exit()
+    assert bar.miniters == 5
+    bar.close()

@@ -17,12 +17,6 @@ LOG_STEPS = 10
 LOG_FORMAT = "{desc} {n_fmt}/{total_fmt} {percentage:.0f}% [{elapsed}<{remaining}, {rate_fmt}]"
 
 
-class _LogBar(tqdm):
-    """A bar for logs: no monitor thread, which would switch to a line per item."""
-
-    monitor_interval = 0
-
-
 class _Lines:
     """Turns tqdm's carriage-return redraws into newline-ended lines, one per redraw."""
 
@@ -50,7 +44,7 @@ def progress_bar(total: int, label: str = "eval", stream: TextIO | None = None) 
     stream = stream if stream is not None else sys.stderr
     if getattr(stream, "isatty", lambda: False)():
         return tqdm(total=total, desc=label, file=stream, unit="q", disable=False)
-    return _LogBar(
+    return tqdm(
         total=total,
         disable=False,  # rag.offline sets TQDM_DISABLE for the libraries' own bars
         desc=label,
@@ -58,5 +52,8 @@ def progress_bar(total: int, label: str = "eval", stream: TextIO | None = None) 
         unit="q",
         mininterval=0,
         miniters=max(1, math.ceil(total / LOG_STEPS)),
+        # tqdm's monitor thread (started by any bar in the process, a library's too) drops
+        # miniters to 1, a line per item, once a bar has not drawn for maxinterval seconds.
+        maxinterval=math.inf,
         bar_format=LOG_FORMAT,
     )
