@@ -241,7 +241,7 @@ TITLE_OPENING = re.compile(
     r"[.!?][\"”’]? ((?:Sen|Sens|Rep|Reps|Gov|Dr|Mr|Mrs|Ms|Gen|Lt|Sgt|Prof|Rev|Col|Capt)\.) [A-Z]"
 )
 CLOCK_ZONE = re.compile(
-    r"\b[ap]\.m\.(?= (?:ET|EST|EDT|PT|PST|PDT|CT|CST|CDT|GMT|BST|UTC|local|Monday|Tuesday"
+    r"\b[ap]\.m\.(?= (?:ET|EST|EDT|PT|PST|PDT|CT|CST|CDT|MT|GMT|BST|UTC|local|Monday|Tuesday"
     r"|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
 )
 
