@@ -31,7 +31,7 @@ from typing import Any
 from rag.errors import InputError, RagError
 from rag.evaluate.dataset import Case, write_dataset
 from rag.evaluate.metrics import HIT_KS, MRR_K, gold_rank, hit_at, reciprocal_rank
-from rag.evaluate.progress import ProgressBar
+from rag.evaluate.progress import progress_bar
 
 DEFAULT_DATA = Path(
     os.environ.get("RAG_SQUAD_PATH", "/work/shared/datasets/squad-v2/dev-v2.0-cs224n-half.json")
@@ -132,7 +132,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 def retrieval_only(service: Any, cases: list[Case], k: int, progress: bool) -> dict[str, Any]:
     """hit@k and MRR without answering (fast, for sweeping retrieval settings)."""
-    bar = ProgressBar(len(cases), "retrieve") if progress else None
+    bar = progress_bar(len(cases), "retrieve") if progress else None
     ranks = []
     started = time.perf_counter()
     for case in cases:

@@ -1,6 +1,7 @@
 """BM25 over the chunks, plus the document catalogue, kept beside the Chroma store.
 
-Both are derived from Chroma and stamped with its generation. Saved generations live in
+Both are derived from Chroma and stamped with its generation (and the saved copy with the
+version of :func:`rag.terms.terms` that made its tokens). Saved generations live in
 their own folders and ``current.json`` names the live one; it is replaced atomically, so a
 crash mid-save leaves the previous state readable and a stale stamp makes readers rebuild.
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
 from rag.store import date_number
-from rag.terms import terms
+from rag.terms import TERMS_VERSION, terms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -189,19 +190,24 @@ class LexicalIndex:
         )
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
-        _write_atomic(lexical_dir / POINTER_FILE, json.dumps({"generation": self.generation}))
+        pointer = {"generation": self.generation, "terms": TERMS_VERSION}
+        _write_atomic(lexical_dir / POINTER_FILE, json.dumps(pointer))
         for old in lexical_dir.iterdir():
             if old.is_dir() and old.name != self.generation:
                 shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, lexical_dir: Path) -> LexicalIndex | None:
-        """The saved index, or None when there is none or it cannot be read."""
+        """The saved index, or None when there is none, it cannot be read, or its terms were
+        made another way (another stemmer or stop words: then it is rebuilt from Chroma)."""
         import bm25s
         import numpy as np
 
         try:
-            generation = json.loads((lexical_dir / POINTER_FILE).read_text())["generation"]
+            pointer = json.loads((lexical_dir / POINTER_FILE).read_text())
+            if pointer.get("terms") != TERMS_VERSION:
+                return None
+            generation = pointer["generation"]
             folder = lexical_dir / generation
             arrays = np.load(folder / "chunks.npz")
             documents = {
@@ -211,7 +217,7 @@ class LexicalIndex:
             bm25 = None
             if (folder / "bm25").exists():
                 bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, AttributeError):
             return None
         return cls(
             generation,

@@ -1,18 +1,30 @@
 """All configuration in one object: defaults < config file < ``RAG_*`` env vars < flags.
 
-Nothing is read at import time: call :func:`load_settings` and pass the result down.
+The layers are pydantic-settings sources (TOML file, environment, init values). Nothing is read
+at import time: call :func:`load_settings` and pass the result down. ``Settings(...)`` alone
+is the model only (defaults and the values given), with no file or environment read.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from rag.errors import ConfigError
 
@@ -22,10 +34,15 @@ PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_LLM_MODEL = "local/qwen2.5-coder-1.5b-instruct"
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """Every knob of the service. Field ``x`` is env var ``RAG_X`` and config key ``x``."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = SettingsConfigDict(
+        extra="forbid",  # a misspelt key in rag.toml or an override fails at load
+        validate_assignment=True,
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,  # RAG_X= (empty) leaves lower layers alone
+    )
 
     # Storage
     index_dir: Path = Path("index")
@@ -134,48 +151,63 @@ class Settings(BaseModel):
                 data[name] = _URL_CREDENTIALS.sub(r"\1***@", value)
         return data
 
-
-def _read_config_file(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        env_path = os.environ.get(f"{ENV_PREFIX}CONFIG")
-        path = Path(env_path) if env_path else Path(DEFAULT_CONFIG_FILE)
-        if not path.exists():
-            return {}
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file {path} not found: fix the path or drop --config") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``Settings(...)`` reads nothing: only :func:`load_settings` adds file and env."""
+        return (init_settings,)
 
 
-LIST_FIELDS = frozenset({"example_questions"})
+def _config_path(config_file: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """The TOML file to read: the one given, else ``RAG_CONFIG``, else ./rag.toml if present."""
+    named = environ.get(f"{ENV_PREFIX}CONFIG")
+    if config_file is not None:
+        path, fix = Path(config_file), "fix the path or drop --config"
+    elif named:
+        path, fix = Path(named), f"fix or unset {ENV_PREFIX}CONFIG"
+    else:
+        default = Path(DEFAULT_CONFIG_FILE)
+        return default if default.exists() else None
+    if not path.exists():
+        raise ConfigError(f"config file {path} not found: {fix}")
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a folder, not a TOML file: {fix}")
+    return path
+
+
+class _EnvSource(EnvSettingsSource):
+    """``RAG_*`` variables from a given mapping (tests and callers pass their own)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError:
+            name = f"{ENV_PREFIX}{field_name.upper()}"
+            raise ConfigError(f'{name} must be a JSON list, e.g. \'["a", "b"]\'') from None
+
+
 URL_FIELDS = frozenset({"chroma_url", "llm_api_base"})
 _URL_CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]+@", re.IGNORECASE)
 
 
-def _read_env(environ: dict[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in Settings.model_fields:
-        raw = environ.get(f"{ENV_PREFIX}{name.upper()}")
-        if raw is None or raw == "":
-            continue
-        if name in LIST_FIELDS:
-            try:
-                values[name] = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(
-                    f'{ENV_PREFIX}{name.upper()} must be a JSON list, e.g. \'["a", "b"]\''
-                ) from exc
-        else:
-            values[name] = raw
-    return values
-
-
 def load_settings(
     config_file: Path | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> Settings:
     """Build the settings: defaults < config file < ``RAG_*`` env vars < ``overrides``.
@@ -183,13 +215,17 @@ def load_settings(
     ``overrides`` whose value is None are ignored, so CLI flags that were not given
     leave lower layers alone.
     """
-    environ = dict(os.environ) if environ is None else environ
-    merged: dict[str, Any] = {}
-    merged.update(_read_config_file(config_file))
-    merged.update(_read_env(environ))
-    merged.update({k: v for k, v in overrides.items() if v is not None})
+    environ = os.environ if environ is None else environ
+    path = _config_path(config_file, environ)
     try:
-        return Settings(**merged)
+        sources = (  # highest precedence first
+            InitSettingsSource(Settings, {k: v for k, v in overrides.items() if v is not None}),
+            _EnvSource(Settings, environ),
+            TomlConfigSettingsSource(Settings, toml_file=path),
+        )
+        return Settings(_build_sources=(sources, {}))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"

@@ -1,69 +1,59 @@
-"""A dependency-free progress bar on stderr.
+"""Progress bars on stderr, drawn by tqdm.
 
-On a terminal it redraws one line; in a log file (``nohup ... > log``) it writes a line at
-every tenth of the way and at least once a minute, so the log stays short and readable.
+On a terminal tqdm redraws one line. In a log file (``nohup ... > log``) the bar is written as
+a whole line at every tenth of the way, so the log stays short and readable.
 """
 
 from __future__ import annotations
 
+import math
 import sys
-import time
 from typing import TextIO
 
-BAR_WIDTH = 24
-LOG_EVERY_S = 60.0
+from tqdm import tqdm
+
 LOG_STEPS = 10
+# In a log the bar's drawing is noise: count, share, time and rate say it all.
+LOG_FORMAT = "{desc} {n_fmt}/{total_fmt} {percentage:.0f}% [{elapsed}<{remaining}, {rate_fmt}]"
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+class _Lines:
+    """Turns tqdm's carriage-return redraws into newline-ended lines, one per redraw."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._last = ""
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").rstrip()
+        state = line.rsplit(" [", 1)[0]  # close() redraws the last state with a new rate
+        if line and state != self._last:
+            self.stream.write(line + "\n")
+            self._last = state
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
-class ProgressBar:
-    """``bar.update()`` after each item; ``bar.close()`` at the end."""
+def progress_bar(total: int, label: str = "eval", stream: TextIO | None = None) -> tqdm:
+    """A bar for ``total`` items: ``bar.update()`` after each, ``bar.close()`` at the end.
 
-    def __init__(self, total: int, label: str = "eval", stream: TextIO | None = None) -> None:
-        self.total = max(0, total)
-        self.label = label
-        self.stream = stream if stream is not None else sys.stderr
-        self.done = 0
-        self.started = time.perf_counter()
-        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._last_log = self.started
-        self._next_step = 1
-
-    def line(self) -> str:
-        """The current state as text: count, bar, rate and time left."""
-        elapsed = time.perf_counter() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        share = self.done / self.total if self.total else 1.0
-        filled = int(BAR_WIDTH * share)
-        left = (self.total - self.done) / rate if rate > 0 else 0.0
-        return (
-            f"{self.label} {self.done}/{self.total} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-            f"{share:4.0%} {rate:.2f}/s elapsed {_clock(elapsed)} left {_clock(left)}"
-        )
-
-    def update(self, n: int = 1) -> None:
-        """Count ``n`` more items done and redraw (or log) when due."""
-        self.done += n
-        if self._tty:
-            self.stream.write("\r" + self.line())
-            self.stream.flush()
-            return
-        now = time.perf_counter()
-        step_reached = self.total and self.done * LOG_STEPS >= self._next_step * self.total
-        if step_reached or now - self._last_log >= LOG_EVERY_S:
-            while self.total and self.done * LOG_STEPS >= self._next_step * self.total:
-                self._next_step += 1
-            self._last_log = now
-            self.stream.write(self.line() + "\n")
-            self.stream.flush()
-
-    def close(self) -> None:
-        """End the bar's line."""
-        if self._tty:
-            self.stream.write("\r" + self.line() + "\n")
-            self.stream.flush()
+    Shown even where ``TQDM_DISABLE`` is set (``rag.offline`` sets it to silence the bars
+    of the libraries underneath); callers that want none simply do not make one.
+    """
+    stream = stream if stream is not None else sys.stderr
+    if getattr(stream, "isatty", lambda: False)():
+        return tqdm(total=total, desc=label, file=stream, unit="q", disable=False)
+    return tqdm(
+        total=total,
+        disable=False,  # rag.offline sets TQDM_DISABLE for the libraries' own bars
+        desc=label,
+        file=_Lines(stream),
+        unit="q",
+        mininterval=0,
+        miniters=max(1, math.ceil(total / LOG_STEPS)),
+        # tqdm's monitor thread (started by any bar in the process, a library's too) drops
+        # miniters to 1, a line per item, once a bar has not drawn for maxinterval seconds.
+        maxinterval=math.inf,
+        bar_format=LOG_FORMAT,
+    )

@@ -25,7 +25,7 @@ from rag.evaluate.metrics import (
     summarise,
     unmatched_markers,
 )
-from rag.evaluate.progress import ProgressBar
+from rag.evaluate.progress import progress_bar
 
 if TYPE_CHECKING:
     from rag.facade import RagService
@@ -150,7 +150,7 @@ def run_cases(
     config: dict[str, Any] | None = None,
 ) -> Run:
     """Evaluate every case in order; the progress bar goes to stderr."""
-    bar = ProgressBar(len(cases)) if progress else None
+    bar = progress_bar(len(cases)) if progress else None
     started = time.perf_counter()
     results = []
     for case in cases:
