@@ -3,6 +3,8 @@
 Reads ``.txt``/``.md`` (title line, optional date and URL lines, body), ``.html``/``.htm``
 (main text through trafilatura), ``.jsonl`` and ``.json`` (objects with ``id`` and ``text``).
 A bad file or record becomes a :class:`Skipped` with a reason; it never stops the batch.
+Feeds (``.jsonl``/``.json``) are streamed record by record (:mod:`rag.feeds`), so the size
+limit applies to each article, not to the archive that holds them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag import feeds
 from rag.clean import clean_article, clean_title, normalise_date, parse_text_header
 from rag.errors import InputError
 from rag.types import Document
@@ -144,13 +147,12 @@ def _read_file(path: Path, max_file_bytes: int, in_folder: bool) -> Iterator[Doc
         reason = f"{UNSUPPORTED} {suffix or '(no extension)'} (use {SUPPORTED_LIST})"
         yield Skipped(str(path), reason, quiet=in_folder)
         return
+    if suffix in JSONL_SUFFIXES | JSON_SUFFIXES:
+        yield from _feed_documents(path, suffix in JSONL_SUFFIXES, max_file_bytes)
+        return
     try:
         text = _read_text(path, max_file_bytes)
-        if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_documents(text, path)
-        elif suffix in JSON_SUFFIXES:
-            yield from _json_documents(text, path)
-        elif suffix in HTML_SUFFIXES:
+        if suffix in HTML_SUFFIXES:
             yield _html_document(text, path)
         else:
             yield _text_document(text, path)
@@ -268,30 +270,54 @@ def _html_title(text: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-def _jsonl_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            yield Skipped(str(path), f"malformed JSON ({_json_problem(exc)})", line=number)
-            continue
-        yield _object_document(obj, path, line=number)
-
-
-def _json_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
+def _feed_documents(path: Path, jsonl: bool, max_record_bytes: int) -> Iterator[Document | Skipped]:
+    """Documents of a JSONL or JSON feed, read record by record; the limit is per record."""
+    where = str(path)
+    records = feeds.jsonl_records if jsonl else feeds.json_records
     try:
-        data = json.loads(text)
+        if not path.is_file():
+            raise _Skip("not a regular file")
+        with open(path, "rb") as fh:
+            empty = True
+            for record in records(feeds.blocks(fh), max_record_bytes):
+                empty = False
+                yield _record_document(record, where, path, jsonl, max_record_bytes)
+            if empty:
+                raise _Skip("empty file")
+    except OSError as exc:
+        yield Skipped(where, f"cannot read file ({exc.strerror or exc})")
+    except feeds.FeedError as exc:
+        yield Skipped(where, str(exc))
+    except _Skip as skip:
+        yield Skipped(where, str(skip))
+
+
+def _record_document(
+    record: feeds.RawRecord, where: str, path: Path, jsonl: bool, limit: int
+) -> Document | Skipped:
+    """One feed record decoded and checked; problems come back as a Skipped with its line."""
+    line = record.line if jsonl or record.item is not None else None
+    prefix = f"item {record.item}: " if record.item is not None else ""
+    if record.data is None:
+        return Skipped(
+            where,
+            f"{prefix}record is {record.size:,} bytes, over the {limit:,} byte limit "
+            "(raise max_file_bytes / RAG_MAX_FILE_BYTES to read it)",
+            line=line,
+        )
+    try:
+        obj = json.loads(_decode(record.data))
+    except _Skip as skip:
+        if not jsonl and record.item is None:
+            raise
+        return Skipped(where, f"{prefix}{skip}", line=line)
     except (ValueError, RecursionError) as exc:
-        raise _Skip(f"malformed JSON ({_json_problem(exc, with_line=True)})") from exc
-    if isinstance(data, dict):
-        yield _object_document(data, path)
-    elif isinstance(data, list):
-        for number, obj in enumerate(data, start=1):
-            yield _object_document(obj, path, item=number)
-    else:
+        if not jsonl and record.item is None:
+            raise _Skip(f"malformed JSON ({_json_problem(exc, with_line=True)})") from exc
+        return Skipped(where, f"{prefix}malformed JSON ({_json_problem(exc)})", line=line)
+    if not jsonl and record.item is None and not isinstance(obj, dict):
         raise _Skip("JSON must be an object or a list of objects")
+    return _object_document(obj, path, line=line, item=record.item)
 
 
 def _json_problem(exc: ValueError | RecursionError, with_line: bool = False) -> str:
