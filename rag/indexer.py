@@ -10,7 +10,7 @@ from pathlib import Path
 from rag.chunk import chunk_document, embedding_text
 from rag.corpus import Corpus, chunk_tokens
 from rag.errors import NotFoundError
-from rag.ingest import Skipped, iter_documents
+from rag.ingest import ReadProgress, Skipped, iter_documents
 from rag.lock import index_lock
 from rag.types import Chunk, Document
 
@@ -18,7 +18,34 @@ from rag.types import Chunk, Document
 # keep the model busy, small enough that a crash loses little work.
 WRITE_BATCH_CHUNKS = 256
 
-Progress = Callable[[str, int], None]
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an index run stands; passed to the ``progress`` callback as it goes."""
+
+    documents: int  # read so far: new, changed and unchanged
+    passages: int  # embedded and written so far
+    bytes_read: int
+    bytes_total: int
+    seconds: float
+    done: bool = False
+
+    @property
+    def fraction(self) -> float:
+        """Share of the input read (bytes; a feed's record count is unknown ahead)."""
+        return min(1.0, self.bytes_read / self.bytes_total) if self.bytes_total else 1.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Time left at the rate so far, or None before there is a rate."""
+        if self.done:
+            return 0.0
+        if self.bytes_read <= 0 or self.seconds <= 0:
+            return None
+        return self.seconds * (self.bytes_total - self.bytes_read) / self.bytes_read
+
+
+Progress = Callable[[IndexProgress], None]
 
 
 @dataclass
@@ -48,8 +75,9 @@ class IndexReport:
 class _Writer:
     """Collects changed documents and writes them to the store in batches."""
 
-    def __init__(self, corpus: Corpus, known: dict[str, str]) -> None:
+    def __init__(self, corpus: Corpus, known: dict[str, str], on_write: Callable[[], None]) -> None:
         self.corpus = corpus
+        self.on_write = on_write
         self.known = known
         self.max_tokens = chunk_tokens(corpus.settings, corpus.embedder)
         self.pending: list[tuple[Document, list[Chunk]]] = []
@@ -87,6 +115,7 @@ class _Writer:
                 store.delete_stale_chunks(doc.doc_id, len(doc_chunks))
         self.written += len(chunks)
         self.pending, self.pending_chunks = [], 0
+        self.on_write()
 
 
 def index_paths(
@@ -98,17 +127,33 @@ def index_paths(
 ) -> IndexReport:
     """Index articles under ``paths``; unchanged documents (same content hash) cost nothing.
 
-    With ``prune``, documents whose source file no longer exists are removed.
+    With ``prune``, documents whose source file no longer exists are removed. ``progress``
+    is called after every document read and every batch written, and once at the end.
     """
     started = time.perf_counter()
     report = IndexReport()
     settings = corpus.settings
+    reading = ReadProgress()
+    seen: set[str] = set()
+
+    def tell(done: bool = False) -> None:
+        if progress:
+            progress(
+                IndexProgress(
+                    len(seen),
+                    writer.written,
+                    reading.bytes_read,
+                    reading.bytes_total,
+                    time.perf_counter() - started,
+                    done,
+                )
+            )
+
     with index_lock(settings.index_dir, wait_s):
         catalogue = corpus.documents()
         known = {doc_id: info.content_hash for doc_id, info in catalogue.items()}
-        writer = _Writer(corpus, known)
-        seen: set[str] = set()
-        for item in iter_documents(paths, settings.max_file_bytes):
+        writer = _Writer(corpus, known, tell)
+        for item in iter_documents(paths, settings.max_file_bytes, reading):
             if isinstance(item, Skipped):
                 if item.quiet:
                     report.unsupported += 1
@@ -124,8 +169,7 @@ def index_paths(
             else:
                 (report.updated if item.doc_id in known else report.added).append(item.doc_id)
                 writer.add(item)
-            if progress:
-                progress(item.doc_id, len(seen))
+            tell()
         writer.flush()
         report.chunks_written = writer.written
         if prune:
@@ -146,6 +190,7 @@ def index_paths(
             corpus.store.new_generation()
             corpus.rebuild_lexical()
     report.seconds = time.perf_counter() - started
+    tell(done=True)
     return report
 
 

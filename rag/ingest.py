@@ -72,17 +72,29 @@ class IngestResult:
     unsupported: int = 0  # files of other types inside folders, skipped silently
 
 
+@dataclass
+class ReadProgress:
+    """How far reading has got, in bytes of input: set and advanced by :func:`iter_documents`.
+
+    Bytes, not documents, because a feed's record count is unknown until it is read.
+    """
+
+    bytes_total: int = 0
+    bytes_read: int = 0
+
+
 class _Skip(Exception):
     """Internal: abandon the current file with a reason."""
 
 
 def iter_documents(
-    paths: Iterable[str | Path], max_file_bytes: int
+    paths: Iterable[str | Path], max_file_bytes: int, progress: ReadProgress | None = None
 ) -> Iterator[Document | Skipped]:
     """Yield a Document or a Skipped for each article under ``paths`` (files or folders).
 
     Folders are walked recursively in sorted order. Raises :class:`InputError` at once if a
-    path does not exist. Later duplicates of a ``doc_id`` are skipped.
+    path does not exist. Later duplicates of a ``doc_id`` are skipped. ``progress``, when
+    given, gets the total size of the files up front and the bytes read as reading goes.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     resolved = [Path(p) for p in paths]
@@ -92,7 +104,18 @@ def iter_documents(
                 f"{path} does not exist: give an existing file or folder of {SUPPORTED_LIST} "
                 "articles"
             )
-    return _iter_all(resolved, max_file_bytes)
+    progress = progress if progress is not None else ReadProgress()
+    progress.bytes_total = sum(_size(file) for path in resolved for file, _ in _walk(path))
+    return _iter_all(resolved, max_file_bytes, progress)
+
+
+def _size(path: Path) -> int:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return 0
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def load_documents(paths: Iterable[str | Path], max_file_bytes: int) -> IngestResult:
@@ -113,20 +136,25 @@ def load_documents(paths: Iterable[str | Path], max_file_bytes: int) -> IngestRe
     return result
 
 
-def _iter_all(paths: list[Path], max_file_bytes: int) -> Iterator[Document | Skipped]:
+def _iter_all(
+    paths: list[Path], max_file_bytes: int, progress: ReadProgress
+) -> Iterator[Document | Skipped]:
     seen: dict[str, str] = {}
     for path in paths:
         for file, in_folder in _walk(path):
-            for item in _read_file(file, max_file_bytes, in_folder):
+            where = str(file)  # one string per file, shared by all its ids in ``seen``
+            done_before = progress.bytes_read
+            for item in _read_file(file, max_file_bytes, in_folder, progress):
                 if isinstance(item, Document):
                     if item.doc_id in seen:
                         yield Skipped(
-                            str(file),
+                            where,
                             f"duplicate id {item.doc_id!r} (already read from {seen[item.doc_id]})",
                         )
                         continue
-                    seen[item.doc_id] = str(file)
+                    seen[item.doc_id] = where
                 yield item
+            progress.bytes_read = done_before + _size(file)
 
 
 def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
@@ -141,17 +169,20 @@ def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
                 yield Path(root) / name, True
 
 
-def _read_file(path: Path, max_file_bytes: int, in_folder: bool) -> Iterator[Document | Skipped]:
+def _read_file(
+    path: Path, max_file_bytes: int, in_folder: bool, progress: ReadProgress
+) -> Iterator[Document | Skipped]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         reason = f"{UNSUPPORTED} {suffix or '(no extension)'} (use {SUPPORTED_LIST})"
         yield Skipped(str(path), reason, quiet=in_folder)
         return
     if suffix in JSONL_SUFFIXES | JSON_SUFFIXES:
-        yield from _feed_documents(path, suffix in JSONL_SUFFIXES, max_file_bytes)
+        yield from _feed_documents(path, suffix in JSONL_SUFFIXES, max_file_bytes, progress)
         return
     try:
         text = _read_text(path, max_file_bytes)
+        progress.bytes_read += _size(path)
         if suffix in HTML_SUFFIXES:
             yield _html_document(text, path)
         else:
@@ -270,7 +301,9 @@ def _html_title(text: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-def _feed_documents(path: Path, jsonl: bool, max_record_bytes: int) -> Iterator[Document | Skipped]:
+def _feed_documents(
+    path: Path, jsonl: bool, max_record_bytes: int, progress: ReadProgress
+) -> Iterator[Document | Skipped]:
     """Documents of a JSONL or JSON feed, read record by record; the limit is per record."""
     where = str(path)
     records = feeds.jsonl_records if jsonl else feeds.json_records
@@ -281,6 +314,7 @@ def _feed_documents(path: Path, jsonl: bool, max_record_bytes: int) -> Iterator[
             empty = True
             for record in records(feeds.blocks(fh), max_record_bytes):
                 empty = False
+                progress.bytes_read += record.size + 1  # the newline or comma after it
                 yield _record_document(record, where, path, jsonl, max_record_bytes)
             if empty:
                 raise _Skip("empty file")
