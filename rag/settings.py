@@ -49,6 +49,15 @@ class Settings(BaseModel):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
+    # Weight of document-level evidence in fusion: BM25 summed over all of an article's
+    # passages (0 turns it off).
+    doc_weight: float = Field(0.0, ge=0)
+    # Years, quarters, dates and numbers named in the question (rag.constraints): a passage
+    # meeting all of them gains this share of the fused scores' range. 0 turns it off.
+    constraint_weight: float = Field(0.0, ge=0)
+    # At most this many passages of one article in the results, while other articles have
+    # candidates left (0: no limit). More pages in the top k, fewer near-repeats.
+    max_passages_per_doc: int = Field(0, ge=0)
 
     # Extractive answerer
     answer_max_sentences: int = Field(2, ge=1)
