@@ -68,7 +68,12 @@ def prefix(path: Path, size: int, target: Path) -> Path:
     return target
 
 
-def phase_read(feed: Path) -> dict:
+def word_tokens(texts: list[str]) -> list[int]:
+    """A cheap stand-in for the model tokenizer: 4 tokens per 3 words (MiniLM's mean on news)."""
+    return [len(t.split()) * 4 // 3 for t in texts]
+
+
+def phase_read(feed: Path, cheap_tokens: bool = False) -> dict:
     from rag.chunk import chunk_document
     from rag.corpus import chunk_tokens
     from rag.ingest import ReadProgress, iter_documents
@@ -81,6 +86,7 @@ def phase_read(feed: Path) -> dict:
         embedder.count_tokens(["warm up"])
         budget = chunk_tokens(service.settings, embedder)
     rss_model = current_rss_mib()
+    count = word_tokens if cheap_tokens else embedder.count_tokens
     reading = ReadProgress()
     docs = chunks = 0
     samples: list[tuple[float, float]] = []
@@ -90,9 +96,7 @@ def phase_read(feed: Path) -> dict:
         if isinstance(item, Document):
             docs += 1
             chunks += len(
-                chunk_document(
-                    item, embedder.count_tokens, budget, service.settings.chunk_overlap_tokens
-                )
+                chunk_document(item, count, budget, service.settings.chunk_overlap_tokens)
             )
         share = reading.bytes_read / reading.bytes_total
         if share >= next_sample:
@@ -107,7 +111,7 @@ def phase_read(feed: Path) -> dict:
             )
     seconds = time.perf_counter() - started
     return {
-        "phase": "read+clean+chunk",
+        "phase": "read+clean+chunk" + (" (word-count tokens)" if cheap_tokens else ""),
         "bytes": reading.bytes_total,
         "documents": docs,
         "passages": chunks,
@@ -154,12 +158,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-mb", type=float, default=5.0, help="prefix for the full path")
     parser.add_argument("--dir", type=Path, default=Path("/tmp"), help="where the feed goes")
     parser.add_argument("--skip", choices=("read", "index"), action="append", default=[])
+    parser.add_argument(
+        "--word-tokens",
+        action="store_true",
+        help="read phase: count tokens by words instead of the model tokenizer (5x faster)",
+    )
     parser.add_argument("--phase", choices=("read", "index"), help=argparse.SUPPRESS)
     parser.add_argument("feed", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase:  # the child process of one phase
-        run = phase_read if args.phase == "read" else phase_index
-        print(json.dumps(run(args.feed)), flush=True)
+        if args.phase == "read":
+            result = phase_read(args.feed, args.word_tokens)
+        else:
+            result = phase_index(args.feed)
+        print(json.dumps(result), flush=True)
         return 0
     print(f"machine: {machine()}; load {load()}", flush=True)
     feed = write_feed(args.dir / f"rag-feed-{args.gb:g}gb.jsonl", int(args.gb * 1e9))
@@ -169,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if phase in args.skip:
             continue
         cmd = [sys.executable, "-m", "bench.feed", "--phase", phase, str(path)]
+        cmd += ["--word-tokens"] if args.word_tokens and phase == "read" else []
         out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
         result["load_after"] = load()
