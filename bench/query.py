@@ -20,6 +20,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.indexer import IndexProgress
 
 from bench.common import (
     CACHE,
@@ -108,10 +112,12 @@ def build(n: int, derived: bool = False) -> dict:
         load_before = load()
         done = [0]
 
-        def progress(_doc_id: str, seen: int) -> None:
-            if seen % 5000 == 0:
-                print(f"  {seen} documents read ({time.strftime('%H:%M:%S')})", flush=True)
-            done[0] = seen
+        def progress(state: IndexProgress) -> None:
+            if state.documents % 5000 == 0 and state.documents != done[0]:
+                print(
+                    f"  {state.documents} documents read ({time.strftime('%H:%M:%S')})", flush=True
+                )
+            done[0] = state.documents
 
         with Timer() as t:
             report = service.index([tmp], progress=progress)

@@ -44,6 +44,7 @@ WIDGET_LINE = re.compile(
     r"^(?:most\s+voted|newest\s+oldest|oldest\s+newest|inline\s+feedbacks?|newest|oldest"
     r"|load\s+more(?:\s+comments)?|show\s+(?:more\s+)?comments|advertisement|sponsored(?:\s+content)?"
     r"|story\s+continues\s+below(?:\s+advertisement)?|skip\s+advertisement|share|tweet|print"
+    r"|read\s+more|up\s+next|watch\s+(?:now|more)"
     r"|email|whatsapp|facebook|twitter|linkedin)\s*:?$",
     re.I,
 )
@@ -76,6 +77,50 @@ PHOTO_CREDIT = re.compile(
     r"\(\s*(?:[A-Z][\w.&'’-]*\s+){0,3}"  # up to three capitalised words: "AP", "Getty"
     rf"(?:(?i:photo(?:graph)?s?|images?)(?:{CREDIT_TAIL})?|(?i:pictures?|pics?|credits?){CREDIT_TAIL})"
     r"\s*\)"
+)
+# Newsletter boxes and sign-up prompts, often a whole sentence or two ("Get the X newsletter.
+# Sign up here to get ... every Tuesday."): an action and what it points at, in a short line.
+PROMO_MAX_WORDS = 60
+PROMO_ACTION = re.compile(
+    r"\b(?:sign(?:ing)?[\s-]*up|subscrib(?:e|ing)|unsubscribe|delivered\s+to\s+your|receive)\b",
+    re.I,
+)
+PROMO_TARGET = re.compile(
+    r"\bnewsletters?\b|\binbox(?:es)?\b|\b(?:sign\s*up|subscribe)\s+(?:here|now|today|for\s+free)\b"
+    r"|\b(?:our|the)\s+(?:print\s+edition|digital\s+subscri\w+|journalism)\b|here\s*>+",
+    re.I,
+)
+NEWSLETTER_PITCH = re.compile(r"\bnewsletters?\b.{0,80}(?:\?$|\bprovides\s+you\b)", re.I)
+LOCAL_PITCH = re.compile(r"\bhere\s*(?:>{2,}|\.?$)", re.I)
+# The ad-feedback widget of video players ("How relevant is this ad to you?", "Ad froze ...").
+AD_FEEDBACK = re.compile(
+    r"\bhow\s+relevant\s+is\s+this\s+ad\b|\bad\s+froze\b|\baudio\s+on\s+ad\b"
+    r"|\bvideo\s+(?:player|content)\s+(?:was\s+slow|never\s+loaded|did\s+not\s+start)",
+    re.I,
+)
+# A reporter's contact line: an e-mail address or @handle, and a sentence that opens with
+# "Follow/Reach/Contact/Email" (a story's "call the court at ..." opens otherwise and stays).
+CONTACT_MAX_WORDS = 45
+CONTACT_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|(?<![\w@])@\w{2,}")
+CONTACT_VERB = re.compile(
+    r"(?:^|[.!?:;]\s*)(?:you\s+can\s+)?(?:follow|reach|contact|e-?mail|send|write\s+to)\b", re.I
+)
+# Disclosures: affiliate commissions, sponsors of the coverage, content partners.
+DISCLOSURE_MAX_WORDS = 50
+DISCLOSURE = re.compile(
+    r"\bearns?\s+(?:us\s+)?(?:a\s+)?commissions?\b|\baffiliate\s+(?:links?|commissions?)\b"
+    r"|\bprices\s+were\s+accurate\s+at\s+the\s+time\b|\bcontent\s+partner\b"
+    r"|\b(?:is\s+made\s+possible|supported)\s+in\s+part\s+by\s+a\s+grant\b"
+    r"|\brecommendations\s+are\s+independently\s+chosen\b",
+    re.I,
+)
+# Consent boxes address the reader about their data ("You agree to the processing ...").
+CONSENT_MAX_WORDS = 90
+CONSENT = re.compile(
+    r"\byou(?:r)?\b.{0,60}\b(?:data|details|information)\b.{0,80}"
+    r"\b(?:agree|consent|processing|tick|object|shared)\b"
+    r"|\b(?:agree|consent)\b.{0,40}\bprocessing\b.{0,40}\byour\b|\bplease\s+tick\s+here\b",
+    re.I,
 )
 SOURCE_LINE = re.compile(r"^sources?\s*:\s*(?P<source>\S.*)$", re.I)
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -229,7 +274,49 @@ def is_widget_text(line: str) -> bool:
     return bool(WIDGET_LINE.match(line))
 
 
-LINE_RULES = (is_call_to_action, is_platform_list, is_footer, is_lone_symbol, is_widget_text)
+def is_promo(line: str) -> bool:
+    """A newsletter box or sign-up prompt: "Get X's weekly newsletter. Sign up here ..."."""
+    if not line or _words(line) > PROMO_MAX_WORDS:
+        return False
+    if PROMO_ACTION.search(line) and (PROMO_TARGET.search(line) or LOCAL_PITCH.search(line)):
+        return True
+    return bool(NEWSLETTER_PITCH.search(line))
+
+
+def is_ad_feedback(line: str) -> bool:
+    """The video ad-feedback form ("How relevant is this ad to you?", "Ad froze ...")."""
+    return bool(AD_FEEDBACK.search(line))
+
+
+def is_contact_line(line: str) -> bool:
+    """A reporter's contact or follow line: "Follow X on Twitter: @x", "Reach her at a@b.com"."""
+    if not line or _words(line) > CONTACT_MAX_WORDS:
+        return False
+    return bool(CONTACT_ADDRESS.search(line) and CONTACT_VERB.search(line))
+
+
+def is_disclosure(line: str) -> bool:
+    """An affiliate, sponsor or content-partner disclosure."""
+    return _words(line) <= DISCLOSURE_MAX_WORDS and bool(DISCLOSURE.search(line))
+
+
+def is_consent_box(line: str) -> bool:
+    """Data-consent boilerplate that addresses the reader ("You agree to the processing ...")."""
+    return _words(line) <= CONSENT_MAX_WORDS and bool(CONSENT.search(line))
+
+
+LINE_RULES = (
+    is_call_to_action,
+    is_platform_list,
+    is_footer,
+    is_lone_symbol,
+    is_widget_text,
+    is_promo,
+    is_ad_feedback,
+    is_contact_line,
+    is_disclosure,
+    is_consent_box,
+)
 
 
 def drop_furniture_lines(lines: list[str]) -> list[str]:

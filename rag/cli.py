@@ -115,8 +115,14 @@ def _check_date(value: str | None) -> str | None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """``rag index``."""
+    from rag.index_progress import IndexProgressView
+
     report = _service(args).index(
-        args.paths, prune=args.prune, wait_s=args.wait, rebuild=args.rebuild
+        args.paths,
+        prune=args.prune,
+        wait_s=args.wait,
+        rebuild=args.rebuild,
+        progress=IndexProgressView(),
     )
     for skipped in report.skipped:
         print(f"warning: {skipped.message}", file=sys.stderr)

@@ -6,19 +6,50 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.chunk import chunk_document, embedding_text
 from rag.corpus import Corpus, chunk_tokens
 from rag.errors import NotFoundError
-from rag.ingest import Skipped, iter_documents
+from rag.ingest import ReadProgress, Skipped, iter_documents
 from rag.lock import index_lock
 from rag.types import Chunk, Document
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Documents are embedded and written in groups of about this many chunks: large enough to
 # keep the model busy, small enough that a crash loses little work.
 WRITE_BATCH_CHUNKS = 256
 
-Progress = Callable[[str, int], None]
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an index run stands; passed to the ``progress`` callback as it goes."""
+
+    documents: int  # read so far: new, changed and unchanged
+    passages: int  # embedded and written so far
+    bytes_read: int
+    bytes_total: int
+    seconds: float
+    done: bool = False
+
+    @property
+    def fraction(self) -> float:
+        """Share of the input read (bytes; a feed's record count is unknown ahead)."""
+        return min(1.0, self.bytes_read / self.bytes_total) if self.bytes_total else 1.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Time left at the rate so far, or None before there is a rate."""
+        if self.done:
+            return 0.0
+        if self.bytes_read <= 0 or self.seconds <= 0:
+            return None
+        return self.seconds * (self.bytes_total - self.bytes_read) / self.bytes_read
+
+
+Progress = Callable[[IndexProgress], None]
 
 
 @dataclass
@@ -33,6 +64,9 @@ class IndexReport:
     unsupported: int = 0  # files of other types inside the folders, passed over
     duplicates: list[str] = field(default_factory=list)
     chunks_written: int = 0
+    # Passages whose text was not embedded again: a repeat within the run, or unchanged
+    # text of a changed article whose stored vector was reused.
+    embeddings_saved: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -40,17 +74,24 @@ class IndexReport:
         return (
             f"indexed {len(self.added)} new, {len(self.updated)} changed, "
             f"{self.unchanged} unchanged, {len(self.removed)} removed, "
-            f"{len(self.skipped)} skipped ({self.chunks_written} passages written "
-            f"in {self.seconds:.1f} s)"
+            f"{len(self.skipped)} skipped ({self.chunks_written} passages written"
+            + (
+                f", {self.embeddings_saved} of them not embedded again"
+                if self.embeddings_saved
+                else ""
+            )
+            + f" in {self.seconds:.1f} s)"
         )
 
 
 class _Writer:
     """Collects changed documents and writes them to the store in batches."""
 
-    def __init__(self, corpus: Corpus, known: dict[str, str]) -> None:
+    def __init__(self, corpus: Corpus, known: dict[str, int], on_write: Callable[[], None]) -> None:
         self.corpus = corpus
-        self.known = known
+        self.on_write = on_write
+        self.known = known  # doc id -> passages stored now, for documents already indexed
+        self.saved = 0
         self.max_tokens = chunk_tokens(corpus.settings, corpus.embedder)
         self.pending: list[tuple[Document, list[Chunk]]] = []
         self.pending_chunks = 0
@@ -78,7 +119,7 @@ class _Writer:
             store.new_generation()
             self.stamped = True
         chunks = [c for _, doc_chunks in self.pending for c in doc_chunks]
-        vectors = self.corpus.embedder.embed([embedding_text(c) for c in chunks])
+        vectors = self._vectors([embedding_text(c) for c in chunks])
         documents = {doc.doc_id: doc for doc, _ in self.pending}
         # Upsert first, then drop leftovers, so a changed document never vanishes mid-run.
         store.add(chunks, vectors, documents)
@@ -87,6 +128,42 @@ class _Writer:
                 store.delete_stale_chunks(doc.doc_id, len(doc_chunks))
         self.written += len(chunks)
         self.pending, self.pending_chunks = [], 0
+        self.on_write()
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """Embed each distinct text once; reuse stored vectors of unchanged passages.
+
+        An edited article mostly keeps its passages' texts, and a wire story republished in
+        the same run repeats them: neither needs the model again.
+        """
+        import numpy as np
+
+        reuse = self._stored_vectors()
+        fresh = [t for t in dict.fromkeys(texts) if t not in reuse]
+        embedded = dict(zip(fresh, self.corpus.embedder.embed(fresh), strict=True))
+        self.saved += len(texts) - len(fresh)
+        dimension = self.corpus.embedder.dimension
+        if not texts:
+            return np.zeros((0, dimension), dtype=np.float32)
+        return np.stack([reuse[t] if t in reuse else embedded[t] for t in texts])
+
+    def _stored_vectors(self) -> dict[str, np.ndarray]:
+        """Embedding text -> stored vector, for the passages of pending documents that are
+        already in the index."""
+        old_ids = [
+            f"{doc.doc_id}::{i}"
+            for doc, _ in self.pending
+            for i in range(self.known.get(doc.doc_id, 0))
+        ]
+        if not old_ids:
+            return {}
+        store = self.corpus.store
+        stored, vectors = store.get(old_ids), store.embeddings(old_ids)
+        return {
+            embedding_text(stored[cid].chunk): vectors[cid]
+            for cid in old_ids
+            if cid in stored and cid in vectors
+        }
 
 
 def index_paths(
@@ -98,17 +175,33 @@ def index_paths(
 ) -> IndexReport:
     """Index articles under ``paths``; unchanged documents (same content hash) cost nothing.
 
-    With ``prune``, documents whose source file no longer exists are removed.
+    With ``prune``, documents whose source file no longer exists are removed. ``progress``
+    is called after every document read and every batch written, and once at the end.
     """
     started = time.perf_counter()
     report = IndexReport()
     settings = corpus.settings
+    reading = ReadProgress()
+    seen: set[str] = set()
+
+    def tell(done: bool = False) -> None:
+        if progress:
+            progress(
+                IndexProgress(
+                    len(seen),
+                    writer.written,
+                    reading.bytes_read,
+                    reading.bytes_total,
+                    time.perf_counter() - started,
+                    done,
+                )
+            )
+
     with index_lock(settings.index_dir, wait_s):
         catalogue = corpus.documents()
         known = {doc_id: info.content_hash for doc_id, info in catalogue.items()}
-        writer = _Writer(corpus, known)
-        seen: set[str] = set()
-        for item in iter_documents(paths, settings.max_file_bytes):
+        writer = _Writer(corpus, {d: info.chunks for d, info in catalogue.items()}, tell)
+        for item in iter_documents(paths, settings.max_file_bytes, reading):
             if isinstance(item, Skipped):
                 if item.quiet:
                     report.unsupported += 1
@@ -124,10 +217,10 @@ def index_paths(
             else:
                 (report.updated if item.doc_id in known else report.added).append(item.doc_id)
                 writer.add(item)
-            if progress:
-                progress(item.doc_id, len(seen))
+            tell()
         writer.flush()
         report.chunks_written = writer.written
+        report.embeddings_saved = writer.saved
         if prune:
             gone = [
                 d
@@ -146,6 +239,7 @@ def index_paths(
             corpus.store.new_generation()
             corpus.rebuild_lexical()
     report.seconds = time.perf_counter() - started
+    tell(done=True)
     return report
 
 

@@ -3,6 +3,8 @@
 Reads ``.txt``/``.md`` (title line, optional date and URL lines, body), ``.html``/``.htm``
 (main text through trafilatura), ``.jsonl`` and ``.json`` (objects with ``id`` and ``text``).
 A bad file or record becomes a :class:`Skipped` with a reason; it never stops the batch.
+Feeds (``.jsonl``/``.json``) are streamed record by record (:mod:`rag.feeds`), so the size
+limit applies to each article, not to the archive that holds them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag import feeds
 from rag.clean import clean_article, clean_title, normalise_date, parse_text_header
 from rag.errors import InputError
 from rag.types import Document
@@ -69,17 +72,29 @@ class IngestResult:
     unsupported: int = 0  # files of other types inside folders, skipped silently
 
 
+@dataclass
+class ReadProgress:
+    """How far reading has got, in bytes of input: set and advanced by :func:`iter_documents`.
+
+    Bytes, not documents, because a feed's record count is unknown until it is read.
+    """
+
+    bytes_total: int = 0
+    bytes_read: int = 0
+
+
 class _Skip(Exception):
     """Internal: abandon the current file with a reason."""
 
 
 def iter_documents(
-    paths: Iterable[str | Path], max_file_bytes: int
+    paths: Iterable[str | Path], max_file_bytes: int, progress: ReadProgress | None = None
 ) -> Iterator[Document | Skipped]:
     """Yield a Document or a Skipped for each article under ``paths`` (files or folders).
 
     Folders are walked recursively in sorted order. Raises :class:`InputError` at once if a
-    path does not exist. Later duplicates of a ``doc_id`` are skipped.
+    path does not exist. Later duplicates of a ``doc_id`` are skipped. ``progress``, when
+    given, gets the total size of the files up front and the bytes read as reading goes.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     resolved = [Path(p) for p in paths]
@@ -89,7 +104,18 @@ def iter_documents(
                 f"{path} does not exist: give an existing file or folder of {SUPPORTED_LIST} "
                 "articles"
             )
-    return _iter_all(resolved, max_file_bytes)
+    progress = progress if progress is not None else ReadProgress()
+    progress.bytes_total = sum(_size(file) for path in resolved for file, _ in _walk(path))
+    return _iter_all(resolved, max_file_bytes, progress)
+
+
+def _size(path: Path) -> int:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return 0
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def load_documents(paths: Iterable[str | Path], max_file_bytes: int) -> IngestResult:
@@ -110,20 +136,25 @@ def load_documents(paths: Iterable[str | Path], max_file_bytes: int) -> IngestRe
     return result
 
 
-def _iter_all(paths: list[Path], max_file_bytes: int) -> Iterator[Document | Skipped]:
+def _iter_all(
+    paths: list[Path], max_file_bytes: int, progress: ReadProgress
+) -> Iterator[Document | Skipped]:
     seen: dict[str, str] = {}
     for path in paths:
         for file, in_folder in _walk(path):
-            for item in _read_file(file, max_file_bytes, in_folder):
+            where = str(file)  # one string per file, shared by all its ids in ``seen``
+            done_before = progress.bytes_read
+            for item in _read_file(file, max_file_bytes, in_folder, progress):
                 if isinstance(item, Document):
                     if item.doc_id in seen:
                         yield Skipped(
-                            str(file),
+                            where,
                             f"duplicate id {item.doc_id!r} (already read from {seen[item.doc_id]})",
                         )
                         continue
-                    seen[item.doc_id] = str(file)
+                    seen[item.doc_id] = where
                 yield item
+            progress.bytes_read = done_before + _size(file)
 
 
 def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
@@ -138,19 +169,21 @@ def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
                 yield Path(root) / name, True
 
 
-def _read_file(path: Path, max_file_bytes: int, in_folder: bool) -> Iterator[Document | Skipped]:
+def _read_file(
+    path: Path, max_file_bytes: int, in_folder: bool, progress: ReadProgress
+) -> Iterator[Document | Skipped]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         reason = f"{UNSUPPORTED} {suffix or '(no extension)'} (use {SUPPORTED_LIST})"
         yield Skipped(str(path), reason, quiet=in_folder)
         return
+    if suffix in JSONL_SUFFIXES | JSON_SUFFIXES:
+        yield from _feed_documents(path, suffix in JSONL_SUFFIXES, max_file_bytes, progress)
+        return
     try:
         text = _read_text(path, max_file_bytes)
-        if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_documents(text, path)
-        elif suffix in JSON_SUFFIXES:
-            yield from _json_documents(text, path)
-        elif suffix in HTML_SUFFIXES:
+        progress.bytes_read += _size(path)
+        if suffix in HTML_SUFFIXES:
             yield _html_document(text, path)
         else:
             yield _text_document(text, path)
@@ -268,30 +301,57 @@ def _html_title(text: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-def _jsonl_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            yield Skipped(str(path), f"malformed JSON ({_json_problem(exc)})", line=number)
-            continue
-        yield _object_document(obj, path, line=number)
-
-
-def _json_documents(text: str, path: Path) -> Iterator[Document | Skipped]:
+def _feed_documents(
+    path: Path, jsonl: bool, max_record_bytes: int, progress: ReadProgress
+) -> Iterator[Document | Skipped]:
+    """Documents of a JSONL or JSON feed, read record by record; the limit is per record."""
+    where = str(path)
+    records = feeds.jsonl_records if jsonl else feeds.json_records
     try:
-        data = json.loads(text)
+        if not path.is_file():
+            raise _Skip("not a regular file")
+        with open(path, "rb") as fh:
+            empty = True
+            for record in records(feeds.blocks(fh), max_record_bytes):
+                empty = False
+                progress.bytes_read += record.size + 1  # the newline or comma after it
+                yield _record_document(record, where, path, jsonl, max_record_bytes)
+            if empty:
+                raise _Skip("empty file")
+    except OSError as exc:
+        yield Skipped(where, f"cannot read file ({exc.strerror or exc})")
+    except feeds.FeedError as exc:
+        yield Skipped(where, str(exc))
+    except _Skip as skip:
+        yield Skipped(where, str(skip))
+
+
+def _record_document(
+    record: feeds.RawRecord, where: str, path: Path, jsonl: bool, limit: int
+) -> Document | Skipped:
+    """One feed record decoded and checked; problems come back as a Skipped with its line."""
+    line = record.line if jsonl or record.item is not None else None
+    prefix = f"item {record.item}: " if record.item is not None else ""
+    if record.data is None:
+        return Skipped(
+            where,
+            f"{prefix}record is {record.size:,} bytes, over the {limit:,} byte limit "
+            "(raise max_file_bytes / RAG_MAX_FILE_BYTES to read it)",
+            line=line,
+        )
+    try:
+        obj = json.loads(_decode(record.data))
+    except _Skip as skip:
+        if not jsonl and record.item is None:
+            raise
+        return Skipped(where, f"{prefix}{skip}", line=line)
     except (ValueError, RecursionError) as exc:
-        raise _Skip(f"malformed JSON ({_json_problem(exc, with_line=True)})") from exc
-    if isinstance(data, dict):
-        yield _object_document(data, path)
-    elif isinstance(data, list):
-        for number, obj in enumerate(data, start=1):
-            yield _object_document(obj, path, item=number)
-    else:
+        if not jsonl and record.item is None:
+            raise _Skip(f"malformed JSON ({_json_problem(exc, with_line=True)})") from exc
+        return Skipped(where, f"{prefix}malformed JSON ({_json_problem(exc)})", line=line)
+    if not jsonl and record.item is None and not isinstance(obj, dict):
         raise _Skip("JSON must be an object or a list of objects")
+    return _object_document(obj, path, line=line, item=record.item)
 
 
 def _json_problem(exc: ValueError | RecursionError, with_line: bool = False) -> str:

@@ -62,6 +62,7 @@ class LexicalIndex:
         self.documents = documents
         self._bm25 = bm25
         self._positions: dict[str, int] | None = None
+        self._doc_rows: tuple[dict[str, int], np.ndarray] | None = None
 
     # Building ---------------------------------------------------------------------------
     @classmethod
@@ -138,6 +139,23 @@ class LexicalIndex:
             return None
         scores = self._bm25.get_scores(query_terms)
         return np.where(mask, scores, 0.0) if mask is not None else scores
+
+    def doc_scores(self, scores: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
+        """Per-document sums of chunk ``scores``: (doc id -> row, sums), for document-level
+        evidence (an article whose passages all match the question beats one lucky passage).
+        """
+        import numpy as np
+
+        if self._doc_rows is None:
+            rows: dict[str, int] = {}
+            codes = np.fromiter(
+                (rows.setdefault(d, len(rows)) for d in self.chunk_doc_ids),
+                dtype=np.int64,
+                count=len(self.chunk_doc_ids),
+            )
+            self._doc_rows = (rows, codes)
+        rows, codes = self._doc_rows
+        return rows, np.bincount(codes, weights=scores, minlength=len(rows))
 
     def position(self, chunk_id: str) -> int | None:
         """Where ``chunk_id`` stands in ``chunk_ids`` (and so in :meth:`scores`)."""

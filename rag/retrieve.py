@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rag.chunk import embedding_text
+from rag.constraints import met_share, question_constraints
 from rag.store import date_where
 from rag.types import Passage
 
@@ -45,6 +47,7 @@ class Scored:
     chunk_id: str
     dense: float
     lexical: float
+    doc_lexical: float = 0.0  # BM25 summed over all passages of the chunk's article
 
 
 def _min_max(values: list[float]) -> list[float]:
@@ -71,25 +74,69 @@ def fuse(candidates: list[Scored], settings: Settings) -> list[tuple[str, float]
     """
     if not candidates:
         return []
-    dense = [c.dense for c in candidates]
-    lexical = [c.lexical for c in candidates]
-    wd, wl = settings.dense_weight, settings.lexical_weight
+    signals = [
+        (settings.dense_weight, [c.dense for c in candidates]),
+        (settings.lexical_weight, [c.lexical for c in candidates]),
+    ]
+    if settings.doc_weight > 0:
+        signals.append((settings.doc_weight, [c.doc_lexical for c in candidates]))
+    fused = [0.0] * len(candidates)
     if settings.fusion == "rrf":
         k = settings.rrf_k
-        fused = [
-            wd / (k + rd) + wl / (k + rl)
-            for rd, rl in zip(_ranks(dense), _ranks(lexical), strict=True)
-        ]
+        for weight, values in signals:
+            for i, rank in enumerate(_ranks(values)):
+                fused[i] += weight / (k + rank)
     else:
-        total = (wd + wl) or 1.0
-        fused = [
-            (wd * d + wl * lx) / total
-            for d, lx in zip(_min_max(dense), _min_max(lexical), strict=True)
-        ]
+        total = sum(weight for weight, _ in signals) or 1.0
+        for weight, values in signals:
+            for i, value in enumerate(_min_max(values)):
+                fused[i] += weight * value / total
     ranked = sorted(
         zip((c.chunk_id for c in candidates), fused, strict=True), key=lambda item: -item[1]
     )
     return ranked
+
+
+def apply_constraints(
+    ranked: list[tuple[str, float]], query: str, stored: dict[str, Any], weight: float
+) -> list[tuple[str, float]]:
+    """Raise passages that meet the years, dates and numbers the question names.
+
+    The bonus is ``weight`` times the share of constraints met, in units of the spread of
+    the fused scores, so it means the same under convex and reciprocal-rank fusion.
+    """
+    constraints = question_constraints(query)
+    if not constraints or weight <= 0 or not ranked:
+        return ranked
+    spread = (ranked[0][1] - ranked[-1][1]) or 1.0
+    out = []
+    for cid, score in ranked:
+        item = stored.get(cid)
+        if item is not None:
+            chunk = item.chunk
+            score += weight * spread * met_share(constraints, embedding_text(chunk), chunk.date)
+        out.append((cid, score))
+    return sorted(out, key=lambda pair: -pair[1])
+
+
+def diversify(ranked: list[tuple[str, float]], per_doc: int, top_k: int) -> list[tuple[str, float]]:
+    """The first ``top_k`` with at most ``per_doc`` passages of one article, topped up in
+    rank order from the passed-over ones when there are too few other articles."""
+    if per_doc <= 0:
+        return ranked[:top_k]
+    kept: list[tuple[str, float]] = []
+    held: list[tuple[str, float]] = []
+    counts: dict[str, int] = {}
+    for cid, score in ranked:
+        doc = cid.rsplit("::", 1)[0]
+        if counts.get(doc, 0) < per_doc:
+            counts[doc] = counts.get(doc, 0) + 1
+            kept.append((cid, score))
+            if len(kept) == top_k:
+                return kept
+        else:
+            held.append((cid, score))
+    return kept + held[: top_k - len(kept)]
 
 
 def candidates(
@@ -109,12 +156,15 @@ def candidates(
     missing = [cid for cid in lexical_hits if cid not in dense_hits]
     for cid, vector in corpus.store.embeddings(missing).items():
         dense_hits[cid] = float(vector @ query_vector)
+    doc_rows, doc_sums = lexical.doc_scores(bm25) if bm25 is not None else ({}, None)
     out = []
     for cid in dict.fromkeys([*dense_hits, *lexical_hits]):
         position = lexical.position(cid)
         score = float(bm25[position]) if bm25 is not None and position is not None else 0.0
+        row = doc_rows.get(cid.rsplit("::", 1)[0])
+        doc_score = float(doc_sums[row]) if doc_sums is not None and row is not None else 0.0
         if cid in dense_hits:
-            out.append(Scored(cid, dense_hits[cid], score))
+            out.append(Scored(cid, dense_hits[cid], score, doc_score))
     return out
 
 
@@ -133,7 +183,11 @@ def retrieve(
         query_vector = corpus.embedder.embed([query])[0]
     scored = candidates(corpus, query, query_vector, max(settings.candidates, top_k), filters)
     by_id = {c.chunk_id: c for c in scored}
-    fused = fuse(scored, settings)[:top_k]
+    fused = fuse(scored, settings)
+    if settings.constraint_weight > 0 and question_constraints(query):
+        stored = corpus.store.get([cid for cid, _ in fused])
+        fused = apply_constraints(fused, query, stored, settings.constraint_weight)
+    fused = diversify(fused, settings.max_passages_per_doc, top_k)
     stored = corpus.store.get([cid for cid, _ in fused])
     return [
         Passage(stored[cid].chunk, score, by_id[cid].dense, by_id[cid].lexical)

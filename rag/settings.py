@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
+    # Weight of document-level evidence in fusion: BM25 summed over all of an article's
+    # passages (0 turns it off).
+    doc_weight: float = Field(0.0, ge=0)
+    # Years, quarters, dates and numbers named in the question (rag.constraints): a passage
+    # meeting all of them gains this share of the fused scores' range. 0 turns it off.
+    # 0.3 and the cap of 2 below: chosen on seeds, SQuAD and RealTimeQA together
+    # (docs/evaluation.md, "Retrieval on news"): better on news, no loss on the others.
+    constraint_weight: float = Field(0.3, ge=0)
+    # At most this many passages of one article in the results, while other articles have
+    # candidates left (0: no limit). More pages in the top k, fewer near-repeats.
+    max_passages_per_doc: int = Field(2, ge=0)
 
     # Extractive answerer
     answer_max_sentences: int = Field(2, ge=1)
@@ -114,6 +125,8 @@ class Settings(BaseSettings):
 
     # Input limits
     max_question_chars: int = Field(2000, ge=1)
+    # The most bytes of one article: a .txt/.md/.html file, or one record of a .jsonl/.json
+    # feed (feeds are streamed, so a whole archive of any size is read record by record).
     max_file_bytes: int = Field(20_000_000, ge=1)
 
     # Serving

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from rag.chunk import embedding_text
 from rag.errors import IndexMismatchError, NotFoundError
 from rag.lexical import LexicalIndex
 from tests.conftest import ABU_DHABI_DOC
@@ -130,3 +131,43 @@ def test_json_and_jsonl_documents_use_their_ids(make_service, tmp_path):
     assert len(report.skipped) == 1 and report.skipped[0].line == 2
     info = service.corpus.documents()["j1"]
     assert (info.date, info.url) == ("2024-05-02", "https://example.org/h")
+
+
+def test_an_edited_article_reuses_the_vectors_of_its_unchanged_passages(make_service, seed_copy):
+    service = make_service()
+    service.index([seed_copy])
+    longest = max(service.documents(), key=lambda d: d.chunks)
+    path = seed_copy / f"{longest.doc_id}.txt"
+    before = {
+        s.chunk.chunk_id: s.chunk.text
+        for s in service.corpus.store.iter_all()
+        if s.chunk.doc_id == longest.doc_id
+    }
+    assert len(before) >= 2, "a multi-passage article"
+    path.write_text(path.read_text() + "\n\nThe zebra parade is to resume next week.\n")
+    calls: list[int] = []
+    embed = service.embedder.embed
+    service.embedder.embed = lambda texts: calls.append(len(texts)) or embed(texts)
+    report = service.index([seed_copy])
+    assert report.updated == [longest.doc_id]
+    assert report.embeddings_saved >= len(before) - 1, "only the passage at the end changed"
+    assert sum(calls) == report.chunks_written - report.embeddings_saved
+    stored = service.corpus.store.embeddings(sorted(before))
+    texts = {s.chunk.chunk_id: s for s in service.corpus.store.iter_all()}
+    for cid, vector in stored.items():  # a reused vector is the text's own embedding
+        fresh = embed([embedding_text(texts[cid].chunk)])[0]
+        assert float(vector @ fresh) > 0.999
+    [top] = service.retrieve("When does the zebra parade resume?", top_k=1)
+    assert "zebra parade" in top.chunk.text
+
+
+def test_repeated_texts_in_one_run_are_embedded_once(make_service, tmp_path):
+    feed = tmp_path / "wire.jsonl"
+    story = {"title": "Storm hits coast", "text": "A storm cut power to 5,000 homes on Tuesday."}
+    feed.write_text(
+        "".join(json.dumps({"id": f"paper-{i}", **story}) + "\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    report = make_service().index([feed])
+    assert (report.chunks_written, report.embeddings_saved) == (3, 2)
+    assert "2 of them not embedded again" in report.summary()

@@ -169,7 +169,10 @@ def run_eval(args: argparse.Namespace) -> int:
         settings = settings_from_args(args)
         service = RagService(settings)
         if args.corpus:
-            report = service.index(args.corpus)
+            from rag.index_progress import IndexProgressView
+
+            view = None if args.quiet else IndexProgressView(label="index corpus")
+            report = service.index(args.corpus, progress=view)
             print(report.summary(), file=sys.stderr)
         _warn_unknown_sources(service, cases)
         judge = None

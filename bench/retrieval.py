@@ -1,0 +1,234 @@
+"""Retrieval quality side by side: the service's ranking against naive baselines, per set.
+
+    .venv/bin/python -m bench.retrieval                       # seeds, SQuAD half-set, RealTimeQA
+    .venv/bin/python -m bench.retrieval --sets rtqa --variant rrf:fusion=rrf
+
+One process, one index per set, the same query vectors for every ranker:
+
+- ``dense``: Chroma's nearest chunks;
+- ``bm25``: BM25 alone;
+- ``rrf``: plain reciprocal-rank fusion (k = 60) of the two top-``candidates`` lists;
+- ``service``: ``rag.retrieve.retrieve`` with the settings in force (defaults);
+- each ``--variant NAME:key=value,...``: the service's ranking with those settings changed.
+
+Sets (answerable questions only; gold = the question's ``sources``):
+
+- ``seeds``: ``tests/eval/seeds.jsonl`` over ``seeds/`` (follow-up questions left out);
+- ``squad``: the SQuAD 2.0 dev half, indexed one paragraph per document as bench/squad.py does;
+- ``rtqa``: RealTimeQA dev questions over a copy of the shared RealTimeQA index
+  (``--rtqa-index``; copied once into the cache, never written).
+
+Prints hit@1/5/10 and MRR@10 per set and ranker, and writes them as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import CACHE, REPO, bench_settings, load, machine
+
+SEEDS_QUESTIONS = REPO / "tests" / "eval" / "seeds.jsonl"
+RTQA = Path("/work/shared/datasets/realtimeqa")
+RTQA_INDEX = Path("/work/cache/rtqa-base")
+KS = (1, 5, 10)
+RRF_K = 60
+
+Ranker = Callable[[Any, Any, str, Any], list[str]]  # (corpus, settings, question, vector)
+
+
+def dense_only(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+    """Chunk ids by cosine similarity alone."""
+    return [cid for cid, _ in corpus.store.query(vector, max(KS))]
+
+
+def bm25_only(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+    """Chunk ids by BM25 alone."""
+    return [cid for cid, _ in corpus.lexical.search(question, max(KS))]
+
+
+def plain_rrf(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+    """Textbook RRF: 1 / (k + rank) summed over the two top-``candidates`` lists."""
+    n = settings.candidates
+    scores: dict[str, float] = {}
+    for ranking in (
+        [cid for cid, _ in corpus.store.query(vector, n)],
+        [cid for cid, _ in corpus.lexical.search(question, n)],
+    ):
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores, key=lambda cid: -scores[cid])[: max(KS)]
+
+
+def service_ranking(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+    """The service's own ranking under ``settings``."""
+    from rag.retrieve import retrieve
+
+    passages = retrieve(corpus, question, settings, max(KS), query_vector=vector)
+    return [p.chunk.chunk_id for p in passages]
+
+
+# Sets --------------------------------------------------------------------------------------
+def _answerable(cases: list[Any]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(c.question, c.sources) for c in cases if c.answerable and c.sources and not c.history]
+
+
+def seeds_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], list[Path]]:
+    from rag.evaluate.dataset import load_dataset
+
+    return cache / "retrieval-seeds", _answerable(load_dataset(SEEDS_QUESTIONS)), [REPO / "seeds"]
+
+
+def squad_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], list[Path]]:
+    from bench.squad import DEFAULT_DATA, read_squad, write_corpus
+
+    documents, cases, digest = read_squad(DEFAULT_DATA)
+    corpus = write_corpus(documents, cache / f"squad-corpus-{digest}.jsonl")
+    return cache / f"retrieval-squad-{digest}", _answerable(cases), [corpus]
+
+
+def rtqa_set(cache: Path, source_index: Path) -> tuple[Path, list, list[Path]]:
+    from rag.evaluate.dataset import load_dataset
+
+    target = cache / "retrieval-rtqa"
+    if not (target / ".copied").exists():
+        if not (source_index.parent / f"{source_index.name}.DONE").exists():
+            raise SystemExit(f"{source_index} is not built yet (no {source_index.name}.DONE)")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source_index, target)
+        (target / ".copied").write_text(str(source_index))
+    return target, _answerable(load_dataset(RTQA / "questions.jsonl")), []
+
+
+# Scoring -----------------------------------------------------------------------------------
+def score(ranked_docs: list[list[str]], golds: list[tuple[str, ...]]) -> dict[str, float]:
+    """hit@k and MRR@10 over questions (doc-level: the first passage of a gold document)."""
+    from rag.evaluate.metrics import gold_rank, hit_at, reciprocal_rank
+
+    ranks = [gold_rank(docs, gold) for docs, gold in zip(ranked_docs, golds, strict=True)]
+    n = len(ranks) or 1
+    out = {f"hit@{k}": round(sum(hit_at(r, k) for r in ranks) / n, 3) for k in KS}
+    out["mrr"] = round(sum(reciprocal_rank(r) for r in ranks) / n, 3)
+    return out
+
+
+def run_set(
+    name: str,
+    index_dir: Path,
+    questions: list[tuple[str, tuple[str, ...]]],
+    corpus_paths: list[Path],
+    variants: dict[str, dict[str, str]],
+    base_overrides: dict[str, Any],
+    baselines: bool = True,
+) -> dict[str, Any]:
+    from rag.facade import RagService
+
+    settings = bench_settings(index_dir, **base_overrides)
+    service = RagService(settings)
+    if corpus_paths:
+        report = service.index(corpus_paths)
+        print(f"  {name}: {report.summary()}", file=sys.stderr, flush=True)
+    corpus = service.corpus
+    started = time.perf_counter()
+    vectors = service.embedder.embed([q for q, _ in questions])
+    rankers: dict[str, tuple[Ranker, Any]] = {}
+    if baselines:
+        rankers.update(
+            dense=(dense_only, settings), bm25=(bm25_only, settings), rrf=(plain_rrf, settings)
+        )
+    rankers["service"] = (service_ranking, settings)
+    for label, overrides in variants.items():
+        rankers[label] = (service_ranking, bench_settings(index_dir, **base_overrides, **overrides))
+    golds = [gold for _, gold in questions]
+    results: dict[str, Any] = {}
+    for label, (ranker, ranker_settings) in rankers.items():
+        ranked = []
+        for (question, _), vector in zip(questions, vectors, strict=True):
+            chunk_ids = ranker(corpus, ranker_settings, question, vector)
+            ranked.append([cid.rsplit("::", 1)[0] for cid in chunk_ids])
+        results[label] = score(ranked, golds)
+    return {
+        "set": name,
+        "questions": len(questions),
+        "passages": corpus.store.count(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "rankers": results,
+    }
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``NAME:key=value,key=value`` -> (NAME, overrides)."""
+    name, _, pairs = text.partition(":")
+    overrides = {}
+    for pair in filter(None, pairs.split(",")):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--variant {text!r}: write NAME:key=value,key=value")
+        overrides[key.strip()] = value.strip()
+    return name.strip(), overrides
+
+
+def table(runs: list[dict[str, Any]]) -> str:
+    """A Markdown table: one row per ranker, hit@1 / hit@5 / hit@10 / MRR per set."""
+    labels = list(dict.fromkeys(label for run in runs for label in run["rankers"]))
+    head = "| ranker | " + " | ".join(f"{r['set']} ({r['questions']} q)" for r in runs) + " |"
+    rows = [head, "|---|" + "---|" * len(runs)]
+    for label in labels:
+        cells = []
+        for run in runs:
+            m = run["rankers"].get(label)
+            cells.append(
+                f"{m['hit@1']:.3f} / {m['hit@5']:.3f} / {m['hit@10']:.3f} / {m['mrr']:.3f}"
+                if m
+                else "-"
+            )
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", nargs="+", default=["seeds", "squad", "rtqa"])
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:k=v,...")
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--rtqa-index", type=Path, default=RTQA_INDEX)
+    parser.add_argument("--json", dest="json_out", type=Path)
+    parser.add_argument(
+        "--no-baselines", action="store_true", help="only the service and the variants"
+    )
+    args = parser.parse_args(argv)
+    variants = dict(parse_variant(v) for v in args.variant)
+    # One query at a time: one torch thread (bench/squad.py says why).
+    base = {"embedding_threads": 1}
+    print(f"machine: {machine()}; load {load()}", file=sys.stderr, flush=True)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for name in args.sets:
+        if name == "seeds":
+            index_dir, questions, paths = seeds_set(args.cache)
+        elif name == "squad":
+            index_dir, questions, paths = squad_set(args.cache)
+        elif name == "rtqa":
+            index_dir, questions, paths = rtqa_set(args.cache, args.rtqa_index)
+        else:
+            raise SystemExit(f"unknown set {name!r}: seeds, squad or rtqa")
+        run = run_set(name, index_dir, questions, paths, variants, base, not args.no_baselines)
+        runs.append(run)
+        print(f"  {name}: {json.dumps(run)}", file=sys.stderr, flush=True)
+    print("hit@1 / hit@5 / hit@10 / MRR@10")
+    print(table(runs))
+    print(f"load {load()}", file=sys.stderr)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(runs, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

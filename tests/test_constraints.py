@@ -1,0 +1,90 @@
+"""Years, quarters, dates and numbers in questions, and passages that meet them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.constraints import Constraints, met_share, question_constraints
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who won Wimbledon in 2019?", Constraints(years=frozenset({2019}))),
+        (
+            "What was Tesla's revenue in Q1 2021?",
+            Constraints(years=frozenset({2021}), quarters=frozenset({1})),
+        ),
+        ("What did the firm earn in the third quarter?", Constraints(quarters=frozenset({3}))),
+        (
+            "He hit a record-breaking 62nd home run. Who holds the record of 73?",
+            Constraints(numbers=frozenset({"62", "73"})),
+        ),
+        ("Where did the 7.0-magnitude earthquake hit?", Constraints(numbers=frozenset({"7.0"}))),
+        ("Could 300,000 be conscripted?", Constraints(numbers=frozenset({"300000"}))),
+        ("Which city paid $26 million?", Constraints(numbers=frozenset({"26"}))),
+        ("Prices rose 6% this year", Constraints(numbers=frozenset({"6"}))),
+        (
+            "What happened on June 12, 2022?",
+            Constraints(years=frozenset({2022}), month_days=frozenset({(6, 12)})),
+        ),
+        ("Who spoke on 4 July?", Constraints(month_days=frozenset({(7, 4)}))),
+        (
+            "What changed in Sept. 2020?",
+            Constraints(years=frozenset({2020}), month_years=frozenset({(9, 2020)})),
+        ),
+    ],
+)
+def test_what_questions_pin_down(question: str, expected: Constraints) -> None:
+    assert question_constraints(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the Covid-19 vaccine race?",  # a number inside a name
+        "Which G7 leader spoke first?",
+        "What are the 3 things to know?",  # small bare numbers are too common to count
+        "Who leads the Airbus A380 programme?",
+    ],
+)
+def test_names_and_small_numbers_are_not_constraints(question: str) -> None:
+    assert not question_constraints(question)
+
+
+def test_met_by_the_text_or_by_the_article_date() -> None:
+    asked = question_constraints("What was Tesla's revenue in Q1 2021?")
+    assert met_share(asked, "Tesla's first-quarter revenue rose.", "2021-04-20") == 1.0
+    assert met_share(asked, "Tesla's Q1 revenue rose, as in 2021.", None) == 1.0
+    assert met_share(asked, "Tesla's fourth-quarter revenue rose.", "2021-01-27") == 0.5
+    assert met_share(asked, "Tesla's revenue rose in 2020.", "2020-07-01") == 0.0
+    nothing = question_constraints("Who is Tesla's chief executive?")
+    assert met_share(nothing, "Musk, in 2021.", "2021-01-01") == 0.0
+
+
+def test_numbers_match_whatever_their_writing() -> None:
+    asked = question_constraints("How many of the 300,000 reservists were called up?")
+    assert met_share(asked, "Up to 300000 reservists.", None) == 1.0
+    assert met_share(asked, "Up to 300,000 reservists.", None) == 1.0
+    assert met_share(asked, "Up to 30,000 reservists.", None) == 0.0
+
+
+def test_the_year_constraint_decides_between_near_twins(make_service, tmp_path) -> None:
+    """Two reports of the same event, a year apart: the question's year picks the page."""
+    feed = tmp_path / "feed.jsonl"
+    body = (
+        "The club won the national cup final on Saturday, beating its rivals 2-1 in front "
+        "of a sold-out crowd. The captain lifted the trophy in the rain."
+    )
+    records = [
+        {"id": "cup-2019", "title": "Club wins the cup", "text": body, "date": "2019-05-18"},
+        {"id": "cup-2021", "title": "Club wins the cup", "text": body, "date": "2021-05-22"},
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    service = make_service(constraint_weight=1.0)
+    service.index([feed])
+    for year in ("2019", "2021"):  # identical texts: without the constraint one year loses
+        asked = f"Who won the {year} national cup final?"
+        assert service.retrieve(asked, top_k=1)[0].chunk.doc_id == f"cup-{year}"
