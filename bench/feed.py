@@ -76,8 +76,8 @@ def word_tokens(texts: list[str]) -> list[int]:
 def phase_read(feed: Path, cheap_tokens: bool = False) -> dict:
     from rag.chunk import chunk_document
     from rag.corpus import chunk_tokens
-    from rag.ingest import ReadProgress, iter_documents
     from rag.facade import RagService
+    from rag.ingest import ReadProgress, iter_documents
     from rag.types import Document
 
     with tempfile.TemporaryDirectory() as tmp:
