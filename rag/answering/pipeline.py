@@ -102,8 +102,9 @@ def prepare(
     )
 
 
-def _extractive(corpus: Corpus, prepared: Prepared) -> tuple[str, list[Citation], bool]:
-    return extractive_answer(
+def _scorer_inputs(corpus: Corpus, prepared: Prepared) -> tuple:
+    """What the sentence scorer (extractive answer, reader evidence) reads, in its order."""
+    return (
         prepared.question,
         prepared.passages,
         corpus.lexical,
@@ -112,6 +113,10 @@ def _extractive(corpus: Corpus, prepared: Prepared) -> tuple[str, list[Citation]
         prepared.query_vector,
         history_context(prepared.question, prepared.history),
     )
+
+
+def _extractive(corpus: Corpus, prepared: Prepared) -> tuple[str, list[Citation], bool]:
+    return extractive_answer(*_scorer_inputs(corpus, prepared))
 
 
 @dataclass
@@ -180,15 +185,7 @@ def _fallback(corpus: Corpus, prepared: Prepared, started: float, exc: ProviderE
 def _evidence(corpus: Corpus, prepared: Prepared) -> Evidence:
     from rag.answering.evidence import select_evidence
 
-    return select_evidence(
-        prepared.question,
-        prepared.passages,
-        corpus.lexical,
-        corpus.embedder,
-        corpus.settings,
-        prepared.query_vector,
-        history_context(prepared.question, prepared.history),
-    )
+    return select_evidence(*_scorer_inputs(corpus, prepared))
 
 
 def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) -> Checked:
