@@ -44,7 +44,7 @@ def make_settings(index_dir: Path, **overrides: object) -> Settings:
     overrides.setdefault("answerer", "llm" if "llm_model" in overrides else "extractive")
     # On a machine shared with other busy processes, RAG_TEST_LOCAL_THREADS=1 keeps
     # llama.cpp from stalling on its own threads (docs/benchmarks.md); 0 is one per core.
-    overrides.setdefault("local_threads", int(os.environ.get("RAG_TEST_LOCAL_THREADS", "0")))
+    overrides.setdefault("local_threads", int(os.environ.get("RAG_TEST_LOCAL_THREADS") or 0))
     return load_settings(config_file=Path(os.devnull), environ={}, index_dir=index_dir, **overrides)
 
 
