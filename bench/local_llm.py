@@ -65,11 +65,11 @@ class ChatSpy:
         self._original = local.LocalRuntime.chat
         spy = self
 
-        def chat(runtime: Any, request: dict[str, Any]) -> dict[str, Any]:
+        def chat(runtime: Any, request: dict[str, Any], *args: Any) -> dict[str, Any]:
             started = time.perf_counter()
             reply: Any = None
             try:
-                reply = spy._original(runtime, request)
+                reply = spy._original(runtime, request, *args)
                 return reply
             finally:
                 ms = (time.perf_counter() - started) * 1000
