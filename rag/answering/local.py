@@ -258,8 +258,7 @@ def _provider_class() -> type:
 def _response_fields(reply: dict[str, Any], model: str) -> dict[str, Any]:
     fields = {k: reply[k] for k in ("id", "choices", "created", "usage") if k in reply}
     fields["model"] = model
-    response_ms = reply.get("timings") or {}
-    fields["timings"] = response_ms
+    fields["timings"] = reply.get("timings") or {}  # llama.cpp's own ms, read by Reply
     return fields
 
 

@@ -140,12 +140,10 @@ class Verdict:
         return self.support is not None
 
 
-def meets_question_constraints(
-    question: str, passage: Passage, article_text: str | None = None
-) -> bool:
+def meets_question_constraints(question: str, passage: Passage) -> bool:
     """Whether the passage can be about what the question names: every year and quarter of
     the question occurs in the passage, its title or its article's date, and most of its
-    named entities in the passage or its title (``article_text``: more of the article)."""
+    named entities in the passage or its title."""
     chunk = passage.chunk
     context = f"{chunk.title}\n{chunk.text}"
     years = set(_YEAR.findall(question))
@@ -159,7 +157,7 @@ def meets_question_constraints(
     entities = set(question_entities(question))
     if not entities:
         return True
-    vocabulary = fact_terms(f"{chunk.title}\n{article_text or chunk.text}")
+    vocabulary = fact_terms(context)
     met = sum(_prefix_match(t, vocabulary) for t in entities)
     return met / len(entities) >= MIN_ENTITY_SHARE
 
