@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # A generated claim is held by a sentence when this share of its content terms (and all of
     # its names and numbers) occur there (rag/answering/verify.py).
     verify_min_share: float = Field(0.6, ge=0, le=1)
+    # ... and when that sentence (with its neighbours and title) holds this share of the
+    # question's other terms: a sentence that names the claim but is about something else
+    # does not answer the question.
+    verify_min_question_share: float = Field(0.0, ge=0, le=1)
 
     # The local model (llm_model "local/<name>"): a packaged GGUF, or any GGUF file.
     local_model_path: Path | None = None  # a GGUF file to use instead of the packaged one

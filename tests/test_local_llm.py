@@ -155,6 +155,30 @@ def test_a_missing_model_falls_back_to_extractive_with_a_notice(seeded_service):
     assert result.notice and "no-such-model" in result.notice
 
 
+def test_a_model_call_past_llm_timeout_s_falls_back_to_extractive(local_service):
+    settings = make_settings(local_service.settings.index_dir, answerer="llm", llm_timeout_s=0.05)
+    service = RagService(settings, embedder=local_service.embedder)
+    result = service.answer("Who led Russia's delegation in Abu Dhabi?")
+    assert result.model == "extractive" and "Kostyukov" in result.answer
+    assert result.notice and "llm_timeout_s" in result.notice
+
+
+def test_a_stream_the_client_leaves_frees_the_model_at_once(local_service):
+    from rag.answering.local import local_config, runtime
+
+    model = runtime(local_config(local_service.settings))
+    request = {
+        "messages": [{"role": "user", "content": "Count from 1 to 500, comma separated."}],
+        "max_tokens": 1500,
+    }
+    chunks = model.chat_stream(request)
+    next(chunks)
+    chunks.close()  # what the HTTP server does when the client disconnects
+    # 1,500 tokens take minutes on CPU; a stopped generation gives its slot back in moments.
+    reply = model.chat({"messages": request["messages"], "max_tokens": 1}, wait_s=30)
+    assert reply["choices"][0]["message"]["content"]
+
+
 def test_json_reply_of_the_contract_has_the_claim_counts(local_service):
     data = local_service.answer("Who is Russia's defense minister?").to_dict()
     json.dumps(data)

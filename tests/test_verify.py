@@ -139,3 +139,13 @@ def test_spaced_initials_match_the_article_spelling():
     officials = passage("Assistant Secretary of State Karen Donfried said the U.S. would respond.")
     claim = "Karen Donfried is the U. S. Assistant Secretary of State."
     assert verify_claim(claim, 1, "Who is Karen Donfried?", [officials], 0.6).supported
+
+
+def test_the_words_a_claim_adds_to_the_question_must_be_held():
+    question = "BQP and QMA are associated with what type of Turing machine?"
+    general = passage("The Turing machine is the most used model in complexity theory.", doc="g")
+    quantum = passage("BQP and QMA are classes tied to quantum Turing machines.", doc="q")
+    assert not verify_claim("quantum Turing machines", 1, question, [general], 0.6).supported
+    verdict = verify_claim("quantum Turing machines", 1, question, [general, quantum], 0.6)
+    assert verdict.supported and verdict.support.recited
+    assert verdict.support.passage_index == 1

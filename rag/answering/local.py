@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 PROVIDER = "local"
 # Request fields passed on to llama.cpp's OpenAI-compatible handler as they are.
 _FORWARDED = ("temperature", "max_tokens", "top_p", "seed", "stop", "response_format")
-_STREAM_POLL_S = 0.1
 
 
 def is_local(model: str | None) -> bool:
@@ -138,29 +137,44 @@ class LocalRuntime:
             with self._waiting_lock:
                 self._waiting -= 1
 
-    def chat(self, request: dict[str, Any], wait_s: float | None = None) -> dict[str, Any]:
-        """The OpenAI-style completion of ``request`` (waits for a free slot: ``wait_s``, by
-        default ``local_wait_s``)."""
+    def chat(
+        self,
+        request: dict[str, Any],
+        wait_s: float | None = None,
+        timeout_s: float | None = None,
+    ) -> dict[str, Any]:
+        """The OpenAI-style completion of ``request``. Waits for a free slot (``wait_s``, by
+        default ``local_wait_s``); generation past ``timeout_s`` stops and raises."""
+        chunks: list[dict[str, Any]] = []
         self._acquire(wait_s)
+        deadline = _deadline(timeout_s)
         try:
-            reply = self._server.handle_chat_completions(dict(request, stream=False))
+            self._generate(request, chunks.append, lambda: _past(deadline))
         finally:
             self._slots.release()
-        if not isinstance(reply, dict) or "choices" not in reply:
-            raise ProviderError(f"the local model failed: {_error_text(reply)}")
-        return reply
+        if _past(deadline):
+            raise _timeout_error(timeout_s)
+        return _assembled(chunks)
 
-    def chat_stream(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """OpenAI-style chunks of ``request``'s completion, as llama.cpp produces them."""
+    def chat_stream(
+        self, request: dict[str, Any], timeout_s: float | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """OpenAI-style chunks of ``request``'s completion, as llama.cpp produces them.
+
+        Closing the iterator (a client that went away) stops generation at the next token
+        and frees the slot; so does ``timeout_s``, which then raises.
+        """
         self._acquire()
         chunks: queue.Queue[Any] = queue.Queue()
         done = object()
+        closed = threading.Event()
+        deadline = _deadline(timeout_s)
 
         def run() -> None:
             try:
-                reply = self._server.handle_chat_completions(dict(request, stream=True), chunks.put)
-                if isinstance(reply, dict) and "error" in reply:
-                    chunks.put(ProviderError(f"the local model failed: {_error_text(reply)}"))
+                self._generate(request, chunks.put, lambda: closed.is_set() or _past(deadline))
+                if _past(deadline):
+                    chunks.put(_timeout_error(timeout_s))
             except Exception as exc:  # handed to the reading thread
                 chunks.put(exc)
             finally:
@@ -168,15 +182,72 @@ class LocalRuntime:
                 chunks.put(done)
 
         threading.Thread(target=run, name="local-llm-stream", daemon=True).start()
-        while True:
-            item = chunks.get()
-            if item is done:
-                return
-            if isinstance(item, Exception):
-                raise item
-            if isinstance(item, dict) and "error" in item:
-                raise ProviderError(f"the local model failed: {_error_text(item)}")
-            yield item
+        try:
+            while True:
+                item = chunks.get()
+                if item is done:
+                    return
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            closed.set()
+
+    def _generate(
+        self,
+        request: dict[str, Any],
+        take: Callable[[dict[str, Any]], None],
+        stop: Callable[[], bool],
+    ) -> None:
+        """Stream ``request`` through llama.cpp, handing each chunk to ``take``; llama.cpp
+        stops at the next token once ``stop()`` is true (its callback returning True)."""
+        failure: list[Any] = []
+
+        def on_chunk(chunk: Any) -> bool:
+            if isinstance(chunk, dict) and "error" in chunk:
+                failure.append(chunk)
+                return True
+            take(chunk)
+            return stop()
+
+        streamed = dict(request, stream=True, stream_options={"include_usage": True})
+        reply = self._server.handle_chat_completions(streamed, on_chunk)
+        if isinstance(reply, dict) and "error" in reply:
+            failure.append(reply)
+        if failure:
+            raise ProviderError(f"the local model failed: {_error_text(failure[0])}")
+
+
+def _deadline(timeout_s: float | None) -> float | None:
+    return time.monotonic() + timeout_s if timeout_s else None
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _timeout_error(timeout_s: float | None) -> ProviderError:
+    return ProviderBusyError(
+        f"the local model took over {timeout_s:g}s; raise llm_timeout_s (RAG_LLM_TIMEOUT_S) "
+        "or use fewer passages"
+    )
+
+
+def _assembled(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """One OpenAI-style completion from llama.cpp's stream chunks (text, usage, timings)."""
+    text: list[str] = []
+    finish = None
+    reply: dict[str, Any] = {}
+    for chunk in chunks:
+        for choice in chunk.get("choices") or []:
+            text.append((choice.get("delta") or {}).get("content") or "")
+            finish = choice.get("finish_reason") or finish
+        for key in ("id", "created", "usage", "timings"):
+            if chunk.get(key):
+                reply[key] = chunk[key]
+    message = {"role": "assistant", "content": "".join(text)}
+    reply["choices"] = [{"index": 0, "message": message, "finish_reason": finish or "stop"}]
+    return reply
 
 
 def _error_text(reply: Any) -> str:
@@ -240,14 +311,16 @@ def _provider_class() -> type:
         def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
             optional_params = kwargs.get("optional_params") or {}
             reply = runtime(_config_from(optional_params)).chat(
-                _request(messages, optional_params), optional_params.get("local_wait_s")
+                _request(messages, optional_params),
+                optional_params.get("local_wait_s"),
+                optional_params.get("local_timeout_s"),
             )
             return ModelResponse(**_response_fields(reply, model))
 
         def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Iterator:
             optional_params = kwargs.get("optional_params") or {}
             chunks = runtime(_config_from(optional_params)).chat_stream(
-                _request(messages, optional_params)
+                _request(messages, optional_params), optional_params.get("local_timeout_s")
             )
             return _generic_chunks(chunks)
 
@@ -297,7 +370,7 @@ def register(litellm: Any) -> None:
 
 def local_extra_kwargs(settings: Settings) -> dict[str, Any]:
     """The litellm ``completion`` kwargs that route a request to the in-process model."""
-    return {"local_config": local_config(settings)}
+    return {"local_config": local_config(settings), "local_timeout_s": settings.llm_timeout_s}
 
 
 def check_local_model(settings: Settings, warn: Callable[[str], None] | None = None) -> str | None:

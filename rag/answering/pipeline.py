@@ -195,7 +195,12 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
         return refusal
     claim = _MARKERS_AT_END.sub("", reading.answer).strip()
     verdict = verify_claim(
-        claim, reading.passage, prepared.question, prepared.passages, settings.verify_min_share
+        claim,
+        reading.passage,
+        prepared.question,
+        prepared.passages,
+        settings.verify_min_share,
+        settings.verify_min_question_share,
     )
     if verdict.support is None:
         return Checked(settings.refusal_text, [], True, unsupported=1)
@@ -271,6 +276,7 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
             prepared.question,
             prepared.passages,
             settings.verify_min_share,
+            settings.verify_min_question_share,
         )
         if verdict.support is None:
             unsupported += 1

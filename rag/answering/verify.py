@@ -5,7 +5,8 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 
 - every number of the claim occurs in the sentence, its neighbours or the article's title;
 - every name (capitalised word) of the claim occurs there too;
-- at least ``min_share`` of the claim's content terms do;
+- at least ``min_share`` of the claim's content terms do, and of the terms it adds to the
+  question's (its answer proper);
 - and the claim says something the question does not (an answer that only repeats the
   question's words answers nothing), of the kind it asks for (a person's name for "who",
   a number for "how many", a time for "when": the extractive answerer's own rule).
@@ -172,13 +173,31 @@ def _holds(claim: str, window: str, question_terms: set[str], min_share: float) 
     if not all(_prefix_match(t, window_terms) for t in name_terms(claim)):
         return False
     share = len(claim_terms & window_terms) / len(claim_terms)
-    return share >= min_share
+    # The words the claim adds to the question are its answer: they must be held on their
+    # own, or "quantum Turing machines" passes on a sentence about "Turing machines".
+    novel = claim_terms - question_terms
+    novel_share = len(novel & window_terms) / len(novel)
+    return share >= min_share and novel_share >= min_share
+
+
+def _covers_question(window: str, question_terms: set[str], claim_terms: set[str]) -> float:
+    """Share of the question's terms (those the claim does not repeat) found in ``window``."""
+    asked = question_terms - claim_terms
+    if not asked:
+        return 1.0
+    vocabulary = fact_terms(window)
+    return sum(_prefix_match(t, vocabulary) for t in asked) / len(asked)
 
 
 def _holding_sentence(
-    claim: str, passage: Passage, question_terms: set[str], min_share: float
+    claim: str,
+    passage: Passage,
+    question_terms: set[str],
+    min_share: float,
+    min_question_share: float,
 ) -> Span | None:
-    """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title)."""
+    """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
+    is about the question: it shares ``min_question_share`` of the question's other terms."""
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
@@ -186,6 +205,8 @@ def _holding_sentence(
     for i, span in enumerate(spans):
         window = " ".join([passage.chunk.title, *texts[max(0, i - 1) : i + 2]])
         if not _holds(claim, window, question_terms, min_share):
+            continue
+        if _covers_question(window, question_terms, claim_terms) < min_question_share:
             continue
         # The quote is the sentence itself that shares most with the claim.
         own = len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i]))
@@ -213,6 +234,7 @@ def verify_claim(
     question: str,
     passages: list[Passage],
     min_share: float,
+    min_question_share: float = 0.0,
 ) -> Verdict:
     """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``."""
     if not fact_terms(claim):
@@ -230,7 +252,9 @@ def verify_claim(
     eligible = [i for i in order if meets_question_constraints(question, passages[i])]
     for candidate in _claim_forms(claim):
         for i in eligible:
-            span = _holding_sentence(candidate, passages[i], question_terms, min_share)
+            span = _holding_sentence(
+                candidate, passages[i], question_terms, min_share, min_question_share
+            )
             if span is not None:
                 return Verdict(Support(i, span, recited=i != cited - 1, claim=candidate))
     return Verdict(None, "no retrieved passage states the claim")
