@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.retrieval                       # seeds, SQuAD half-set, RealTimeQA
     .venv/bin/python -m bench.retrieval --sets rtqa --variant rrf:fusion=rrf
+    .venv/bin/python -m bench.retrieval --set embedding_precision=float32   # indexes of their own
 
 One process, one index per set, the same query vectors for every ranker:
 
@@ -24,6 +25,7 @@ Prints hit@1/5/10 and MRR@10 per set and ranker, and writes them as JSON with ``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -93,9 +95,15 @@ def squad_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], lis
     return cache / f"retrieval-squad-{digest}", _answerable(cases), [corpus]
 
 
-def rtqa_set(cache: Path, source_index: Path) -> tuple[Path, list, list[Path]]:
+def rtqa_set(
+    cache: Path, source_index: Path, pages: Path | None = None
+) -> tuple[Path, list, list[Path]]:
     from rag.evaluate.dataset import load_dataset
 
+    if pages is not None:  # index these RealTimeQA pages (a JSONL pool) instead of a copy
+        digest = hashlib.sha256(pages.read_bytes()).hexdigest()[:10]
+        questions = _answerable(load_dataset(RTQA / "questions.jsonl"))
+        return cache / f"retrieval-rtqa-{digest}", questions, [pages]
     target = cache / "retrieval-rtqa"
     if not (target / ".copied").exists():
         if not (source_index.parent / f"{source_index.name}.DONE").exists():
@@ -162,6 +170,14 @@ def run_set(
     }
 
 
+def _settings_tag(overrides: dict[str, Any]) -> str:
+    """A short name for the settings given with --set ("" when none), for index folders."""
+    shaping = {k: v for k, v in sorted(overrides.items()) if k != "embedding_threads"}
+    if not shaping:
+        return ""
+    return hashlib.sha256(json.dumps(shaping).encode()).hexdigest()[:8]
+
+
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     """``NAME:key=value,key=value`` -> (NAME, overrides)."""
     name, _, pairs = text.partition(":")
@@ -200,12 +216,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rtqa-index", type=Path, default=RTQA_INDEX)
     parser.add_argument("--json", dest="json_out", type=Path)
     parser.add_argument(
+        "--rtqa-pages", type=Path, help="index this JSONL of RealTimeQA pages for the rtqa set"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for every index and ranker (indexes are kept per such settings)",
+    )
+    parser.add_argument(
         "--no-baselines", action="store_true", help="only the service and the variants"
     )
     args = parser.parse_args(argv)
     variants = dict(parse_variant(v) for v in args.variant)
     # One query at a time: one torch thread (bench/squad.py says why).
-    base = {"embedding_threads": 1}
+    base: dict[str, Any] = {
+        "embedding_threads": 1,
+        **parse_variant(":" + ",".join(args.overrides))[1],
+    }
+    tag = _settings_tag(base)
     print(f"machine: {machine()}; load {load()}", file=sys.stderr, flush=True)
     args.cache.mkdir(parents=True, exist_ok=True)
     runs = []
@@ -215,9 +246,11 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "squad":
             index_dir, questions, paths = squad_set(args.cache)
         elif name == "rtqa":
-            index_dir, questions, paths = rtqa_set(args.cache, args.rtqa_index)
+            index_dir, questions, paths = rtqa_set(args.cache, args.rtqa_index, args.rtqa_pages)
         else:
             raise SystemExit(f"unknown set {name!r}: seeds, squad or rtqa")
+        if paths and tag:  # an index built here is kept per index-shaping settings
+            index_dir = index_dir.with_name(f"{index_dir.name}-{tag}")
         run = run_set(name, index_dir, questions, paths, variants, base, not args.no_baselines)
         runs.append(run)
         print(f"  {name}: {json.dumps(run)}", file=sys.stderr, flush=True)

@@ -26,6 +26,7 @@ PACKAGED_ALIASES = frozenset(
 # and made embedding a one-line question take 1.2-1.7 s instead of about 30 ms
 # (docs/benchmarks.md). Read once, when torch loads; a value the user set is kept.
 OMP_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+NORM_FLOOR = 1e-12  # an all-zero vector stays zero instead of dividing by zero
 
 
 def resolve_model_path(name: str) -> str:
@@ -45,11 +46,21 @@ def resolve_model_path(name: str) -> str:
 class Embedder:
     """Turns texts into L2-normalised vectors; also counts model tokens for the chunker."""
 
-    def __init__(self, model_name: str, batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(
+        self, model_name: str, batch_size: int = 32, threads: int = 0, precision: str = "auto"
+    ) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
         self.threads = threads
+        self.precision = precision
         self._lock = threading.Lock()
+
+    @cached_property
+    def dtype_name(self) -> str:
+        """The weights' number format in use: "float32" or "bfloat16" (``precision`` resolved)."""
+        if self.precision != "auto":
+            return self.precision
+        return "bfloat16" if native_bfloat16() else "float32"
 
     @cached_property
     def model(self) -> SentenceTransformer:
@@ -70,6 +81,8 @@ class Embedder:
                 f"cannot load embedding model {self.model_name!r} offline: give a local folder, "
                 f"or set HF_HUB_OFFLINE=0 where a model hub is reachable ({exc.__class__.__name__})"
             ) from exc
+        if self.dtype_name == "bfloat16":
+            model = model.to(torch.bfloat16)
         declared = self.__dict__.get("_declared")
         if declared is not None and declared != _loaded_shape(model):
             raise ConfigError(
@@ -125,14 +138,24 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:  # torch runs a batch on all cores already; queue, don't oversubscribe
-            vectors = self.model.encode(
+            encoded = self.model.encode(
                 list(texts),
                 batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
+                convert_to_tensor=True,
                 show_progress_bar=False,
             )
-        return vectors.astype(np.float32, copy=False)
+        # Normalised in float32 whatever the weights' format, so vectors are unit length.
+        vectors = encoded.float().numpy()
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.maximum(norms, NORM_FLOOR)).astype(np.float32, copy=False)
+
+
+def native_bfloat16() -> bool:
+    """Whether torch computes bfloat16 natively on this CPU (AVX512-BF16 or AMX)."""
+    import torch
+
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
 
 
 def _loaded_shape(model: SentenceTransformer) -> tuple[int, int]:

@@ -69,6 +69,7 @@ class RagService:
             self.settings.embedding_model,
             self.settings.embedding_batch_size,
             self.settings.embedding_threads,
+            self.settings.embedding_precision,
         )
 
     @property
@@ -158,6 +159,7 @@ class RagService:
             "passages": corpus.store.count(),
             "index": corpus.store.location,
             "embedding_model": self.settings.embedding_model,
+            "embedding_precision": self.embedder.dtype_name,
             "answerer": "llm" if self.settings.generator else "extractive",
             "llm_model": self.settings.generator or "extractive",
             "local_model": local_model_status(self.settings),

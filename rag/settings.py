@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     embedding_model: str = PACKAGED_EMBEDDING_MODEL
     embedding_batch_size: int = Field(32, ge=1)
     embedding_threads: int = Field(0, ge=0)  # 0: leave torch's default
+    # Number format of the model's weights. "auto": bfloat16 where the CPU computes it natively
+    # (AVX512-BF16 or AMX; ~1.9x the passages per CPU second, vectors at cosine >= 0.998 of
+    # float32, docs/benchmarks.md), float32 elsewhere (emulated bfloat16 is slower).
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
     # Chunking (model tokens; the model's own limit caps chunk_tokens)
     chunk_tokens: int = Field(160, ge=16)

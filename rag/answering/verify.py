@@ -5,8 +5,8 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 
 - every number of the claim occurs in the sentence, its neighbours or the article's title;
 - every name (capitalised word) of the claim occurs there too;
-- at least ``min_share`` of the claim's content terms do, and of the terms it adds to the
-  question's (its answer proper);
+- at least ``min_share`` of the claim's content terms do, and half of the terms it adds to
+  the question's (its answer proper);
 - and the claim says something the question does not (an answer that only repeats the
   question's words answers nothing), of the kind it asks for (a person's name for "who",
   a number for "how many", a time for "when": the extractive answerer's own rule).
@@ -73,6 +73,10 @@ _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 _APPOSITION = re.compile(r"\s*(?:,|\(|\s[-–—]\s)")
 # Share of the question's named entities the passage's article must mention.
 MIN_ENTITY_SHARE = 0.5
+# Share of the terms a claim adds to the question that the sentence must hold: half, so a
+# paraphrase ("leads Russia's side" for "represented Russia") passes but a claim whose one
+# new word is absent ("quantum" Turing machines) does not.
+MIN_NOVEL_SHARE = 0.5
 
 
 def normalise_facts(text: str) -> str:
@@ -177,7 +181,7 @@ def _holds(claim: str, window: str, question_terms: set[str], min_share: float) 
     # own, or "quantum Turing machines" passes on a sentence about "Turing machines".
     novel = claim_terms - question_terms
     novel_share = len(novel & window_terms) / len(novel)
-    return share >= min_share and novel_share >= min_share
+    return share >= min_share and novel_share >= MIN_NOVEL_SHARE
 
 
 def _covers_question(window: str, question_terms: set[str], claim_terms: set[str]) -> float:

@@ -155,6 +155,16 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     metrics.update(
         {
             "answer_accuracy": _share(sum(bool(r["correct"]) for r in answerable), len(answerable)),
+            # Right answer text whatever page it cites: news pools repeat a story on many
+            # pages, and a claim verified on another page is still traceable.
+            "answer_any_source": _share(
+                sum(
+                    not r.get("abstained")
+                    and contains_answer(r["answer"], r["expected"].get("answers", ()))
+                    for r in answerable
+                ),
+                len(answerable),
+            ),
             "refusal_accuracy": _share(
                 sum(bool(r["abstained"]) for r in unanswerable), len(unanswerable)
             ),

@@ -19,6 +19,7 @@ METRIC_LABELS = (
     *((f"hit@{k}", f"retrieval hit@{k}") for k in HIT_KS),
     (f"mrr@{MRR_K}", f"retrieval MRR@{MRR_K}"),
     ("answer_accuracy", "answer accuracy (answerable)"),
+    ("answer_any_source", "answer text right, any cited page"),
     ("refusal_accuracy", "refusal accuracy (unanswerable)"),
     ("false_refusals", "false refusals (answerable)"),
     ("citation_precision", "citation precision"),
