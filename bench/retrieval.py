@@ -18,6 +18,8 @@ Sets (answerable questions only; gold = the question's ``sources``):
 - ``squad``: the SQuAD 2.0 dev half, indexed one paragraph per document as bench/squad.py does;
 - ``rtqa``: RealTimeQA dev questions over a copy of the shared RealTimeQA index
   (``--rtqa-index``; copied once into the cache, never written).
+- ``rtqa-dated``: the same questions, each asked as of its quiz date (``bench/realtimeqa.py``),
+  so "this week" counts back from that date;
 
 Prints hit@1/5/10 and MRR@10 per set and ranker, and writes them as JSON with ``--json``.
 """
@@ -42,20 +44,28 @@ RTQA_INDEX = Path("/work/cache/rtqa-base")
 KS = (1, 5, 10)
 RRF_K = 60
 
-Ranker = Callable[[Any, Any, str, Any], list[str]]  # (corpus, settings, question, vector)
+# (corpus, settings, question, vector, as-of date); the baselines ignore the date
+Ranker = Callable[[Any, Any, str, Any, str | None], list[str]]
+Question = tuple[str, tuple[str, ...], str | None]  # (question, gold sources, as-of date)
 
 
-def dense_only(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+def dense_only(
+    corpus: Any, settings: Any, question: str, vector: Any, as_of: str | None = None
+) -> list[str]:
     """Chunk ids by cosine similarity alone."""
     return [cid for cid, _ in corpus.store.query(vector, max(KS))]
 
 
-def bm25_only(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+def bm25_only(
+    corpus: Any, settings: Any, question: str, vector: Any, as_of: str | None = None
+) -> list[str]:
     """Chunk ids by BM25 alone."""
     return [cid for cid, _ in corpus.lexical.search(question, max(KS))]
 
 
-def plain_rrf(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
+def plain_rrf(
+    corpus: Any, settings: Any, question: str, vector: Any, as_of: str | None = None
+) -> list[str]:
     """Textbook RRF: 1 / (k + rank) summed over the two top-``candidates`` lists."""
     n = settings.candidates
     scores: dict[str, float] = {}
@@ -68,17 +78,24 @@ def plain_rrf(corpus: Any, settings: Any, question: str, vector: Any) -> list[st
     return sorted(scores, key=lambda cid: -scores[cid])[: max(KS)]
 
 
-def service_ranking(corpus: Any, settings: Any, question: str, vector: Any) -> list[str]:
-    """The service's own ranking under ``settings``."""
-    from rag.retrieve import retrieve
+def service_ranking(
+    corpus: Any, settings: Any, question: str, vector: Any, as_of: str | None = None
+) -> list[str]:
+    """The service's own ranking under ``settings`` (relative times as of ``as_of``)."""
+    from rag.retrieve import Filters, retrieve
 
-    passages = retrieve(corpus, question, settings, max(KS), query_vector=vector)
+    filters = Filters(as_of=as_of)
+    passages = retrieve(corpus, question, settings, max(KS), filters, query_vector=vector)
     return [p.chunk.chunk_id for p in passages]
 
 
 # Sets --------------------------------------------------------------------------------------
-def _answerable(cases: list[Any]) -> list[tuple[str, tuple[str, ...]]]:
-    return [(c.question, c.sources) for c in cases if c.answerable and c.sources and not c.history]
+def _answerable(cases: list[Any]) -> list[Question]:
+    return [
+        (c.question, c.sources, c.as_of)
+        for c in cases
+        if c.answerable and c.sources and not c.history
+    ]
 
 
 def seeds_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], list[Path]]:
@@ -96,13 +113,16 @@ def squad_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], lis
 
 
 def rtqa_set(
-    cache: Path, source_index: Path, pages: Path | None = None
+    cache: Path, source_index: Path, pages: Path | None = None, dated: bool = False
 ) -> tuple[Path, list, list[Path]]:
+    """RealTimeQA dev; ``dated``: each question asked as of its quiz date (bench.realtimeqa)."""
+    from bench.realtimeqa import write_testset
     from rag.evaluate.dataset import load_dataset
 
+    testset = write_testset(RTQA / "questions.jsonl", cache) if dated else RTQA / "questions.jsonl"
     if pages is not None:  # index these RealTimeQA pages (a JSONL pool) instead of a copy
         digest = hashlib.sha256(pages.read_bytes()).hexdigest()[:10]
-        questions = _answerable(load_dataset(RTQA / "questions.jsonl"))
+        questions = _answerable(load_dataset(testset))
         return cache / f"retrieval-rtqa-{digest}", questions, [pages]
     target = cache / "retrieval-rtqa"
     if not (target / ".copied").exists():
@@ -111,7 +131,7 @@ def rtqa_set(
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(source_index, target)
         (target / ".copied").write_text(str(source_index))
-    return target, _answerable(load_dataset(RTQA / "questions.jsonl")), []
+    return target, _answerable(load_dataset(testset)), []
 
 
 # Scoring -----------------------------------------------------------------------------------
@@ -129,7 +149,7 @@ def score(ranked_docs: list[list[str]], golds: list[tuple[str, ...]]) -> dict[st
 def run_set(
     name: str,
     index_dir: Path,
-    questions: list[tuple[str, tuple[str, ...]]],
+    questions: list[Question],
     corpus_paths: list[Path],
     variants: dict[str, dict[str, str]],
     base_overrides: dict[str, Any],
@@ -144,7 +164,7 @@ def run_set(
         print(f"  {name}: {report.summary()}", file=sys.stderr, flush=True)
     corpus = service.corpus
     started = time.perf_counter()
-    vectors = service.embedder.embed([q for q, _ in questions])
+    vectors = service.embedder.embed([q for q, _, _ in questions])
     rankers: dict[str, tuple[Ranker, Any]] = {}
     if baselines:
         rankers.update(
@@ -153,12 +173,12 @@ def run_set(
     rankers["service"] = (service_ranking, settings)
     for label, overrides in variants.items():
         rankers[label] = (service_ranking, bench_settings(index_dir, **base_overrides, **overrides))
-    golds = [gold for _, gold in questions]
+    golds = [gold for _, gold, _ in questions]
     results: dict[str, Any] = {}
     for label, (ranker, ranker_settings) in rankers.items():
         ranked = []
-        for (question, _), vector in zip(questions, vectors, strict=True):
-            chunk_ids = ranker(corpus, ranker_settings, question, vector)
+        for (question, _, as_of), vector in zip(questions, vectors, strict=True):
+            chunk_ids = ranker(corpus, ranker_settings, question, vector, as_of)
             ranked.append([cid.rsplit("::", 1)[0] for cid in chunk_ids])
         results[label] = score(ranked, golds)
     return {
@@ -245,10 +265,12 @@ def main(argv: list[str] | None = None) -> int:
             index_dir, questions, paths = seeds_set(args.cache)
         elif name == "squad":
             index_dir, questions, paths = squad_set(args.cache)
-        elif name == "rtqa":
-            index_dir, questions, paths = rtqa_set(args.cache, args.rtqa_index, args.rtqa_pages)
+        elif name in ("rtqa", "rtqa-dated"):
+            index_dir, questions, paths = rtqa_set(
+                args.cache, args.rtqa_index, args.rtqa_pages, dated=name == "rtqa-dated"
+            )
         else:
-            raise SystemExit(f"unknown set {name!r}: seeds, squad or rtqa")
+            raise SystemExit(f"unknown set {name!r}: seeds, squad, rtqa or rtqa-dated")
         if paths and tag:  # an index built here is kept per index-shaping settings
             index_dir = index_dir.with_name(f"{index_dir.name}-{tag}")
         run = run_set(name, index_dir, questions, paths, variants, base, not args.no_baselines)

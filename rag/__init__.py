@@ -69,12 +69,13 @@ def service(settings: Settings | None = None, **overrides: Any) -> RagService:
 def answer(question: str, history: list[dict] | None = None, **options: Any) -> Answer:
     """Answer ``question`` from the indexed articles.
 
-    Options: ``top_k``, ``doc_ids``, ``date_from``, ``date_to`` (ISO dates), ``settings``,
+    Options: ``top_k``, ``doc_ids``, ``date_from``, ``date_to`` (ISO dates), ``as_of`` (the
+    ISO date relative times like "this week" count back from; default today), ``settings``,
     or any settings field (``index_dir=...``, ``llm_model=...``).
     """
     from rag.retrieve import Filters
 
-    filter_keys = {"doc_ids", "date_from", "date_to"}
+    filter_keys = {"doc_ids", "date_from", "date_to", "as_of"}
     filters = {k: options.pop(k) for k in list(options) if k in filter_keys}
     top_k = options.pop("top_k", None)
     settings = options.pop("settings", None)
@@ -85,7 +86,10 @@ def answer(question: str, history: list[dict] | None = None, **options: Any) -> 
         history,
         top_k=top_k,
         filters=Filters(
-            tuple(doc_ids) if doc_ids else None, filters.get("date_from"), filters.get("date_to")
+            tuple(doc_ids) if doc_ids else None,
+            filters.get("date_from"),
+            filters.get("date_to"),
+            filters.get("as_of"),
         ),
     )
 

@@ -72,16 +72,18 @@ def make_filters(
     doc_ids: list[str] | tuple[str, ...] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    as_of: str | None = None,
 ) -> Filters | None:
     """Checked :class:`Filters` (None when nothing limits the search); bad dates -> 400."""
     start = _check_date(date_from, "date_from")
     end = _check_date(date_to, "date_to")
+    asked_on = _check_date(as_of, "as_of")
     if start and end and start > end:
         raise InputError(f"date_from {start} is after date_to {end}: swap them")
     ids = tuple(str(d) for d in doc_ids or () if str(d).strip()) or None
-    if ids is None and start is None and end is None:
+    if ids is None and start is None and end is None and asked_on is None:
         return None
-    return Filters(ids, start, end)
+    return Filters(ids, start, end, asked_on)
 
 
 def safe_filename(name: str | None) -> str:
@@ -203,7 +205,7 @@ class AnswerRequest(BaseModel):
 def _filters(filters: FiltersIn | None) -> Filters | None:
     if filters is None:
         return None
-    return make_filters(filters.doc_ids, filters.date_from, filters.date_to)
+    return make_filters(filters.doc_ids, filters.date_from, filters.date_to, filters.as_of)
 
 
 def _history(turns: list[Turn] | None) -> list[dict] | None:

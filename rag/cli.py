@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="oldest article date")
     ask.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="newest article date")
+    ask.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="YYYY-MM-DD",
+        help='the date "this week", "recently" and the like count back from (default today)',
+    )
 
     remove = commands.add_parser("remove", help="delete documents from the index by id")
     add_common_args(remove)
@@ -143,6 +149,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         tuple(args.doc_ids) if args.doc_ids else None,
         _check_date(args.date_from),
         _check_date(args.date_to),
+        _check_date(args.as_of),
     )
     result = _service(args).answer(args.question, top_k=args.top_k, filters=filters)
     if args.json:

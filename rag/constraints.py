@@ -5,14 +5,17 @@ News questions often differ from the wrong passages only by a time or a figure: 
 the 61st. Word matching weighs such tokens little (a year is in half of all news pages), so
 they are checked apart: each thing the question names is a constraint, and a passage meets
 it when its text or title states it, or, for a year, month or date, when its article's date
-falls there. :func:`met_share` is the share of constraints met, which the ranking adds to
-the fused score (``rag.retrieve``).
+falls there. A relative time ("this week", "yesterday", "recently") is a constraint too,
+counted back from the date the question is asked as of (today unless the caller says): an
+article dated inside that window meets it. :func:`met_share` is the share of constraints
+met, which the ranking adds to the fused score (``rag.retrieve``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 MONTHS = (
     "january february march april may june july august september october november december"
@@ -38,6 +41,24 @@ MIN_BARE_NUMBER = 10
 _UNIT_AFTER = re.compile(r"\s*(?:%|percent|per cent|million|billion|trillion)", re.I)
 
 
+# Relative times and how many days back from the as-of date each reaches (a day more than
+# the phrase says: articles are dated in their own time zone).
+_RELATIVE_DAYS = (
+    (r"today|tonight|this (?:morning|afternoon|evening)", 2),
+    (r"yesterday|last night", 3),
+    (
+        r"this (?:past )?week(?:end)?|(?:in )?the (?:past|last) (?:few )?(?:week|days)|"
+        r"(?:a few|several|two|three) days ago|earlier this week",
+        8,
+    ),
+    (r"last week(?:end)?", 15),
+    (r"this month|(?:in )?the (?:past|last) (?:few )?weeks|recently|recent", 32),
+    (r"last month", 63),
+)
+_RELATIVE = [(re.compile(rf"\b(?:{pattern})\b", re.I), days) for pattern, days in _RELATIVE_DAYS]
+_THIS_YEAR = re.compile(r"\bthis year\b", re.I)
+
+
 @dataclass(frozen=True)
 class Constraints:
     """What a question pins down; empty for most questions."""
@@ -47,6 +68,8 @@ class Constraints:
     quarters: frozenset[int] = frozenset()
     month_days: frozenset[tuple[int, int]] = frozenset()
     month_years: frozenset[tuple[int, int]] = frozenset()
+    # ISO dates (first, last) that a relative time of the question spans, as of its date
+    window: tuple[str, str] | None = None
 
     @property
     def count(self) -> int:
@@ -57,6 +80,7 @@ class Constraints:
             + len(self.quarters)
             + len(self.month_days)
             + len(self.month_years)
+            + (self.window is not None)
         )
 
     def __bool__(self) -> bool:
@@ -101,8 +125,20 @@ def _month_years(text: str) -> set[tuple[int, int]]:
     return {(_month(m.group(1)), int(m.group(2))) for m in _MONTH_YEAR.finditer(text)}
 
 
-def question_constraints(question: str) -> Constraints:
-    """The years, quarters, dates and (other) numbers named in ``question``."""
+def relative_window(question: str, as_of: date) -> tuple[str, str] | None:
+    """The ISO dates (first, last) a relative time in ``question`` spans, counted back from
+    ``as_of``; the widest when it names several; None when it names none."""
+    days = [d for pattern, d in _RELATIVE if pattern.search(question)]
+    if days:
+        return ((as_of - timedelta(days=max(days))).isoformat(), as_of.isoformat())
+    if _THIS_YEAR.search(question):
+        return (date(as_of.year, 1, 1).isoformat(), as_of.isoformat())
+    return None
+
+
+def question_constraints(question: str, as_of: date | None = None) -> Constraints:
+    """The years, quarters, dates and (other) numbers named in ``question``, and the window
+    of a relative time it names, as of ``as_of`` (default today)."""
     years = _years(question)
     month_days = _month_days(question)
     numbers = _numbers(question) - {str(y) for y in years} - {str(d) for _, d in month_days}
@@ -112,6 +148,7 @@ def question_constraints(question: str) -> Constraints:
         quarters=frozenset(_quarters(question)),
         month_days=frozenset(month_days),
         month_years=frozenset(_month_years(question)),
+        window=relative_window(question, as_of or date.today()),
     )
 
 
@@ -141,4 +178,7 @@ def met_share(constraints: Constraints, text: str, date: str | None) -> float:
     if constraints.month_years:
         stated_my = _month_years(text)
         met += sum(1 for my in constraints.month_years if my in stated_my or my == (month, year))
+    if constraints.window and date:
+        first, last = constraints.window
+        met += first <= date[:10] <= last
     return met / constraints.count

@@ -37,6 +37,7 @@ class FiltersIn(BaseModel):
     doc_ids: list[str] | None = None
     date_from: str | None = None
     date_to: str | None = None
+    as_of: str | None = None  # the date relative times ("this week") count back from; today
 
 
 class ChatRequest(BaseModel):

@@ -7,11 +7,12 @@ a chunk that one retriever ranks first and the other merely misses is not lost i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
-from rag.constraints import met_share, question_constraints
+from rag.constraints import Constraints, met_share, question_constraints
 from rag.store import date_where
 from rag.types import Passage
 
@@ -29,6 +30,9 @@ class Filters:
     doc_ids: tuple[str, ...] | None = None
     date_from: str | None = None
     date_to: str | None = None
+    # Not a limit: the date the question is asked as of, which relative times ("this week")
+    # count back from (rag.constraints); None is today.
+    as_of: str | None = None
 
     def chroma_where(self) -> dict[str, Any] | None:
         """The same limits as a Chroma ``where`` clause."""
@@ -98,14 +102,23 @@ def fuse(candidates: list[Scored], settings: Settings) -> list[tuple[str, float]
 
 
 def apply_constraints(
-    ranked: list[tuple[str, float]], query: str, stored: dict[str, Any], weight: float
+    ranked: list[tuple[str, float]],
+    constraints: Constraints,
+    stored: dict[str, Any],
+    weight: float,
 ) -> list[tuple[str, float]]:
     """Raise passages that meet the years, dates and numbers the question names.
 
     The bonus is ``weight`` times the share of constraints met, in units of the spread of
-    the fused scores, so it means the same under convex and reciprocal-rank fusion.
+    the fused scores, so it means the same under convex and reciprocal-rank fusion. A
+    relative time that no candidate's article date falls in tells nothing and is dropped
+    (an archive older than the as-of date ranks as if the question named no time).
     """
-    constraints = question_constraints(query)
+    if constraints.window and not any(
+        item.chunk.date and constraints.window[0] <= item.chunk.date[:10] <= constraints.window[1]
+        for item in stored.values()
+    ):
+        constraints = replace(constraints, window=None)
     if not constraints or weight <= 0 or not ranked:
         return ranked
     spread = (ranked[0][1] - ranked[-1][1]) or 1.0
@@ -168,6 +181,10 @@ def candidates(
     return out
 
 
+def _as_of_date(as_of: str | None) -> date | None:
+    return date.fromisoformat(as_of) if as_of else None
+
+
 def retrieve(
     corpus: Corpus,
     query: str,
@@ -184,9 +201,10 @@ def retrieve(
     scored = candidates(corpus, query, query_vector, max(settings.candidates, top_k), filters)
     by_id = {c.chunk_id: c for c in scored}
     fused = fuse(scored, settings)
-    if settings.constraint_weight > 0 and question_constraints(query):
+    constraints = question_constraints(query, _as_of_date(filters.as_of))
+    if settings.constraint_weight > 0 and constraints:
         stored = corpus.store.get([cid for cid, _ in fused])
-        fused = apply_constraints(fused, query, stored, settings.constraint_weight)
+        fused = apply_constraints(fused, constraints, stored, settings.constraint_weight)
     fused = diversify(fused, settings.max_passages_per_doc, top_k)
     stored = corpus.store.get([cid for cid, _ in fused])
     return [

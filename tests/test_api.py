@@ -190,6 +190,8 @@ def test_error_shapes(api, live_server):
     assert_error(api.post("/api/answer", content=b"{not json"), 400, "bad_request")
     bad_date = {"question": QUESTION, "filters": {"date_from": "last week"}}
     assert_error(api.post("/api/answer", json=bad_date), 400, "bad_request")
+    bad_as_of = {"question": QUESTION, "filters": {"as_of": "last week"}}
+    assert_error(api.post("/api/answer", json=bad_as_of), 400, "bad_request")
     bad_history = {"question": QUESTION, "history": [{"role": "robot", "content": "hi"}]}
     assert_error(api.post("/api/answer", json=bad_history), 400, "bad_request")
     assert_error(api.delete("/api/documents/no-such-doc"), 404, "not_found")

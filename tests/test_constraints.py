@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
-from rag.constraints import Constraints, met_share, question_constraints
+from rag.constraints import Constraints, met_share, question_constraints, relative_window
+from rag.retrieve import Filters
+
+AS_OF = date(2022, 6, 17)  # a Friday: a weekly news quiz's date
 
 
 @pytest.mark.parametrize(
@@ -25,7 +29,10 @@ from rag.constraints import Constraints, met_share, question_constraints
         ("Where did the 7.0-magnitude earthquake hit?", Constraints(numbers=frozenset({"7.0"}))),
         ("Could 300,000 be conscripted?", Constraints(numbers=frozenset({"300000"}))),
         ("Which city paid $26 million?", Constraints(numbers=frozenset({"26"}))),
-        ("Prices rose 6% this year", Constraints(numbers=frozenset({"6"}))),
+        (
+            "Prices rose 6% this year",
+            Constraints(numbers=frozenset({"6"}), window=("2022-01-01", "2022-06-17")),
+        ),
         (
             "What happened on June 12, 2022?",
             Constraints(years=frozenset({2022}), month_days=frozenset({(6, 12)})),
@@ -38,7 +45,7 @@ from rag.constraints import Constraints, met_share, question_constraints
     ],
 )
 def test_what_questions_pin_down(question: str, expected: Constraints) -> None:
-    assert question_constraints(question) == expected
+    assert question_constraints(question, AS_OF) == expected
 
 
 @pytest.mark.parametrize(
@@ -88,3 +95,43 @@ def test_the_year_constraint_decides_between_near_twins(make_service, tmp_path) 
     for year in ("2019", "2021"):  # identical texts: without the constraint one year loses
         asked = f"Who won the {year} national cup final?"
         assert service.retrieve(asked, top_k=1)[0].chunk.doc_id == f"cup-{year}"
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Who won the final this week?", "2022-06-09"),
+        ("What did the president say yesterday?", "2022-06-14"),
+        ("Which firm recently cut jobs?", "2022-05-16"),
+        ("What did lawmakers pass last month?", "2022-04-15"),
+    ],
+)
+def test_relative_times_count_back_from_the_as_of_date(question: str, first: str) -> None:
+    assert relative_window(question, AS_OF) == (first, "2022-06-17")
+    asked = question_constraints(question, AS_OF)
+    assert met_share(asked, "Any text.", "2022-06-16") == 1.0
+    assert met_share(asked, "Any text.", "2021-06-16") == 0.0
+    assert relative_window("Who won the 2019 final?", AS_OF) is None
+
+
+def test_the_as_of_date_picks_the_week_a_question_means(make_service, tmp_path) -> None:
+    """The same story in two weeks: "this week" as of each quiz date picks that week's page;
+    as of a date no article is near, the ranking is the one without a time."""
+    feed = tmp_path / "feed.jsonl"
+    body = (
+        "Lawmakers approved the new budget on Thursday after a long night of debate, and "
+        "the speaker said the vote was a relief for families across the country."
+    )
+    records = [
+        {"id": "june", "title": "Budget approved", "text": body, "date": "2022-06-16"},
+        {"id": "september", "title": "Budget approved", "text": body, "date": "2022-09-15"},
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    service = make_service(constraint_weight=1.0)
+    service.index([feed])
+    asked = "Which budget did lawmakers approve this week?"
+    for as_of, expected in (("2022-06-17", "june"), ("2022-09-16", "september")):
+        top = service.retrieve(asked, top_k=1, filters=Filters(as_of=as_of))[0]
+        assert top.chunk.doc_id == expected
+    far = service.retrieve(asked, top_k=2, filters=Filters(as_of="2026-12-01"))
+    assert far[0].score == pytest.approx(far[1].score)  # twin pages, neither in the window

@@ -226,12 +226,15 @@ def test_a_valid_set_loads(tmp_path):
             "answerable": False,
             "type": "follow-up",
             "history": [{"role": "user", "content": "Who?"}],
+            "as_of": "2022-06-17",
         }
     )
     cases = load_dataset(write_lines(tmp_path, GOOD, "", extra))
     assert [c.id for c in cases] == ["q1", "q2"]
     assert cases[0].kind == "answerable" and cases[1].kind == "follow-up"
     assert cases[1].history == ({"role": "user", "content": "Who?"},)
+    assert cases[0].as_of is None and cases[1].as_of == "2022-06-17"
+    assert cases[1].to_dict()["as_of"] == "2022-06-17"
 
 
 @pytest.mark.parametrize(
@@ -280,6 +283,11 @@ def test_a_valid_set_loads(tmp_path):
         (
             '{"id": "q1", "question": "Q", "answers": [], "sources": [], "answerable": false}',
             'line 2: duplicate id "q1" (first on line 1)',
+        ),
+        (
+            '{"id": "x", "question": "Q", "answers": [], "sources": [], "answerable": false, '
+            '"as_of": "this week"}',
+            '"as_of" must be a date, YYYY-MM-DD',
         ),
     ],
 )

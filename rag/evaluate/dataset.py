@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
 
 REQUIRED = ("id", "question", "answers", "sources", "answerable")
-OPTIONAL = ("history", "type")
+OPTIONAL = ("history", "type", "as_of")
 ROLES = ("user", "assistant")
 
 
@@ -31,6 +32,7 @@ class Case:
     answerable: bool
     history: tuple[dict[str, str], ...] = field(default_factory=tuple)
     type: str | None = None
+    as_of: str | None = None  # ISO date the question is asked on ("this week" counts back)
 
     @property
     def kind(self) -> str:
@@ -52,6 +54,8 @@ class Case:
             data["history"] = [dict(turn) for turn in self.history]
         if self.type:
             data["type"] = self.type
+        if self.as_of:
+            data["as_of"] = self.as_of
         return data
 
 
@@ -107,6 +111,12 @@ def parse_case(obj: Any, where: str) -> Case:
         raise InputError(f'{where}: an answerable question needs at least one of "sources"')
     if not answerable and answers:
         raise InputError(f'{where}: an unanswerable question must have "answers": []')
+    as_of = obj.get("as_of")
+    if as_of is not None:
+        try:
+            as_of = date.fromisoformat(str(as_of)).isoformat()
+        except ValueError:
+            raise InputError(f'{where}: "as_of" must be a date, YYYY-MM-DD') from None
     kind = obj.get("type")
     if kind is not None and (not isinstance(kind, str) or not kind.strip()):
         raise InputError(f'{where}: "type" must be a non-empty string')
@@ -118,6 +128,7 @@ def parse_case(obj: Any, where: str) -> Case:
         answerable=answerable,
         history=_history(obj.get("history"), where),
         type=kind.strip() if kind else None,
+        as_of=as_of,
     )
 
 

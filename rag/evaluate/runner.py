@@ -26,6 +26,7 @@ from rag.evaluate.metrics import (
     unmatched_markers,
 )
 from rag.evaluate.progress import progress_bar
+from rag.retrieve import Filters
 
 if TYPE_CHECKING:
     from rag.facade import RagService
@@ -78,6 +79,7 @@ def evaluate_case(
 ) -> dict[str, Any]:
     """Answer one case and score it: the result record a run stores."""
     history = [dict(turn) for turn in case.history]
+    filters = Filters(as_of=case.as_of) if case.as_of else None
     record: dict[str, Any] = {
         "id": case.id,
         "type": case.kind,
@@ -87,7 +89,7 @@ def evaluate_case(
     if history:
         record["history"] = history
     try:
-        answer = service.answer(case.question, history=history or None)
+        answer = service.answer(case.question, history=history or None, filters=filters)
     except InputError as exc:  # e.g. a question over the length limit: score it, go on
         record.update(
             answer="",
@@ -104,7 +106,7 @@ def evaluate_case(
         )
         return record
     query = answer.search_query or search_query(answer.question, history)
-    passages = service.retrieve(query, top_k=retrieve_k)
+    passages = service.retrieve(query, top_k=retrieve_k, filters=filters)
     retrieved = [p.chunk.doc_id for p in passages]
     citations = [_citation(c) for c in answer.citations]
     record.update(
