@@ -1,6 +1,7 @@
 """Ingest throughput: the full ``rag index`` path against a bare encode of the same texts.
 
     .venv/bin/python -m bench.ingest --docs 7600
+    .venv/bin/python -m bench.ingest --pages ../shared/datasets/realtimeqa/articles.jsonl --docs 300
 
 Writes ``--docs`` AG News items (variants past 7,600) as JSONL into a temp folder, reads and
 chunks them once to get the exact texts the indexer embeds (``embedding_text(chunk)``:
@@ -13,11 +14,16 @@ title, newline, text), then in one process with one loaded model runs
 
 and prints both rates, the ratio full / mean(bare), and CPU seconds of each, which depend
 less on what else the machine is doing than wall time does.
+
+With ``--pages FILE`` the first ``--docs`` records of a JSONL of real pages are indexed
+instead, twice each with float32 and with bfloat16 weights (``embedding_precision``),
+each run beside a bare encode in the same format: before, after, and the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -101,12 +107,73 @@ def run(n: int, batch_size: int | None) -> dict:
     }
 
 
+def run_precisions(pages: Path, n: int) -> dict:
+    """Before/after on real pages, one process: the full ``rag index`` path with float32
+    weights (before) and with bfloat16 (after), each beside a bare encode of the same chunk
+    texts in its own format; rates in passages per wall second and per CPU second."""
+    from rag.embed import Embedder
+    from rag.facade import RagService
+
+    rows: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-precision-") as tmp:
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        with open(pages, encoding="utf-8") as src:
+            head = [line for _, line in zip(range(n), src, strict=False)]
+        (docs / "pages.jsonl").write_text("".join(head), encoding="utf-8")
+        for precision in ("float32", "bfloat16", "float32", "bfloat16"):
+            settings = bench_settings(Path(tmp) / f"i-{len(rows)}", embedding_precision=precision)
+            embedder = Embedder(
+                settings.embedding_model, settings.embedding_batch_size, 0, precision
+            )
+            service = RagService(settings, embedder=embedder)
+            embedder.embed(["warm up"] * 64)
+            texts = chunk_texts(docs, service)
+            bare_wall, bare_cpu, _ = _timed(lambda e=embedder, t=texts: e.embed(t))
+            full_wall, full_cpu, report = _timed(lambda svc=service: svc.index([docs]))
+            row = rows.setdefault(precision, {"passages": len(texts), "runs": []})
+            row["runs"].append(
+                (
+                    round(bare_wall, 1),
+                    round(bare_cpu, 1),
+                    round(full_wall, 1),
+                    round(full_cpu, 1),
+                    report.chunks_written,
+                )
+            )
+    out = {"pages": len(head), "loads": load()}
+    for precision, row in rows.items():
+        m = row["passages"]
+        bare = sum(r[0] for r in row["runs"]) / len(row["runs"])
+        full = sum(r[2] for r in row["runs"]) / len(row["runs"])
+        full_cpu = sum(r[3] for r in row["runs"]) / len(row["runs"])
+        out[precision] = {
+            "passages": m,
+            "bare_per_s": round(m / bare, 1),
+            "full_per_s": round(m / full, 1),
+            "full_per_cpu_s": round(m / full_cpu, 1),
+            "full_over_bare": round(bare / full, 3),
+            "runs (bare wall, bare cpu, full wall, full cpu, written)": row["runs"],
+        }
+    out["after_over_before"] = round(
+        out["bfloat16"]["full_per_s"] / out["float32"]["full_per_s"], 2
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[7600])
     parser.add_argument("--batch-size", type=int, help="embedding batch size (default: setting)")
+    parser.add_argument(
+        "--pages", type=Path, help="a JSONL of real pages: compare float32 with bfloat16 on them"
+    )
     args = parser.parse_args(argv)
     print(f"machine: {machine()}", flush=True)
+    if args.pages:
+        for n in args.docs:
+            print(json.dumps(run_precisions(args.pages, n), indent=1), flush=True)
+        return 0
     for n in args.docs:
         r = run(n, args.batch_size)
         print(
