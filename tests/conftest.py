@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.local import is_local
 from rag.embed import Embedder
 from rag.facade import RagService
 from rag.offline import apply_offline_env
-from rag.settings import PACKAGED_EMBEDDING_MODEL, Settings, load_settings
+from rag.settings import DEFAULT_LLM_MODEL, PACKAGED_EMBEDDING_MODEL, Settings, load_settings
 
 apply_offline_env()
 
@@ -33,6 +34,7 @@ def embedder() -> Embedder:
 
 
 # Example questions for the seed corpus, as a user would put them in rag.toml.
+TEST_LOCAL_TIMEOUT_S = 900.0
 SEED_EXAMPLES = ["Who led Russia's delegation in Abu Dhabi?", "Where did Kerry and Lavrov meet?"]
 
 
@@ -45,6 +47,10 @@ def make_settings(index_dir: Path, **overrides: object) -> Settings:
     # On a machine shared with other busy processes, RAG_TEST_LOCAL_THREADS=1 keeps
     # llama.cpp from stalling on its own threads (docs/benchmarks.md); 0 is one per core.
     overrides.setdefault("local_threads", int(os.environ.get("RAG_TEST_LOCAL_THREADS") or 0))
+    if overrides["answerer"] == "llm" and is_local(overrides.get("llm_model", DEFAULT_LLM_MODEL)):
+        # Tests check what the model does, not how fast: on a loaded machine an answer may
+        # take minutes, and llm_timeout_s would turn it into the extractive fallback.
+        overrides.setdefault("llm_timeout_s", TEST_LOCAL_TIMEOUT_S)
     return load_settings(config_file=Path(os.devnull), environ={}, index_dir=index_dir, **overrides)
 
 

@@ -144,15 +144,16 @@ class LocalRuntime:
         timeout_s: float | None = None,
     ) -> dict[str, Any]:
         """The OpenAI-style completion of ``request``. Waits for a free slot (``wait_s``, by
-        default ``local_wait_s``); generation past ``timeout_s`` stops and raises."""
+        default ``local_wait_s``); past ``timeout_s`` from the call, waiting included,
+        generation stops and raises."""
         chunks: list[dict[str, Any]] = []
+        deadline = _deadline(timeout_s)  # counts the wait in the queue too
         self._acquire(wait_s)
-        deadline = _deadline(timeout_s)
         try:
-            self._generate(request, chunks.append, lambda: _past(deadline))
+            stopped = self._generate(request, chunks.append, lambda: _past(deadline))
         finally:
             self._slots.release()
-        if _past(deadline):
+        if stopped:
             raise _timeout_error(timeout_s)
         return _assembled(chunks)
 
@@ -164,16 +165,18 @@ class LocalRuntime:
         Closing the iterator (a client that went away) stops generation at the next token
         and frees the slot; so does ``timeout_s``, which then raises.
         """
+        deadline = _deadline(timeout_s)  # counts the wait in the queue too
         self._acquire()
         chunks: queue.Queue[Any] = queue.Queue()
         done = object()
         closed = threading.Event()
-        deadline = _deadline(timeout_s)
+
+        def stop() -> bool:
+            return closed.is_set() or _past(deadline)
 
         def run() -> None:
             try:
-                self._generate(request, chunks.put, lambda: closed.is_set() or _past(deadline))
-                if _past(deadline):
+                if self._generate(request, chunks.put, stop) and not closed.is_set():
                     chunks.put(_timeout_error(timeout_s))
             except Exception as exc:  # handed to the reading thread
                 chunks.put(exc)
@@ -198,17 +201,22 @@ class LocalRuntime:
         request: dict[str, Any],
         take: Callable[[dict[str, Any]], None],
         stop: Callable[[], bool],
-    ) -> None:
+    ) -> bool:
         """Stream ``request`` through llama.cpp, handing each chunk to ``take``; llama.cpp
-        stops at the next token once ``stop()`` is true (its callback returning True)."""
+        stops at the next token once ``stop()`` is true (its callback returning True).
+        Returns whether it was stopped so, before the reply's end."""
         failure: list[Any] = []
+        stopped: list[bool] = []
 
         def on_chunk(chunk: Any) -> bool:
             if isinstance(chunk, dict) and "error" in chunk:
                 failure.append(chunk)
                 return True
             take(chunk)
-            return stop()
+            if stop():
+                stopped.append(True)
+                return True
+            return False
 
         streamed = dict(request, stream=True, stream_options={"include_usage": True})
         reply = self._server.handle_chat_completions(streamed, on_chunk)
@@ -216,6 +224,7 @@ class LocalRuntime:
             failure.append(reply)
         if failure:
             raise ProviderError(f"the local model failed: {_error_text(failure[0])}")
+        return bool(stopped)
 
 
 def _deadline(timeout_s: float | None) -> float | None:
