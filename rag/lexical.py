@@ -112,11 +112,13 @@ class LexicalIndex:
         doc_ids: Iterable[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        known_by: str | None = None,
     ) -> np.ndarray | None:
-        """Boolean mask of chunks passing the filters, or None when there are no filters."""
+        """Boolean mask of chunks passing the filters, or None when there are no filters.
+        ``known_by``: an as-of date; articles dated after it are out, undated ones stay."""
         import numpy as np
 
-        if doc_ids is None and not date_from and not date_to:
+        if doc_ids is None and not date_from and not date_to and not known_by:
             return None
         keep = np.ones(len(self.chunk_ids), dtype=bool)
         if doc_ids is not None:
@@ -128,6 +130,8 @@ class LexicalIndex:
             keep &= self.chunk_dates >= date_number(date_from)
         if date_to:
             keep &= (self.chunk_dates <= date_number(date_to)) & (self.chunk_dates > 0)
+        if known_by:
+            keep &= (self.chunk_dates <= date_number(known_by)) | (self.chunk_dates == 0)
         return keep
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:

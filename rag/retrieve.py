@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
 from rag.constraints import Constraints, met_share, question_constraints
-from rag.store import date_where
+from rag.store import date_number, date_where
 from rag.types import Passage
 
 if TYPE_CHECKING:
@@ -30,13 +30,16 @@ class Filters:
     doc_ids: tuple[str, ...] | None = None
     date_from: str | None = None
     date_to: str | None = None
-    # Not a limit: the date the question is asked as of, which relative times ("this week")
-    # count back from (rag.constraints); None is today.
+    # The date the question is asked as of (None: today): relative times ("this week") count
+    # back from it (rag.constraints), and nothing dated after it is retrieved.
     as_of: str | None = None
 
     def chroma_where(self) -> dict[str, Any] | None:
         """The same limits as a Chroma ``where`` clause."""
         clauses = date_where(self.date_from, self.date_to)
+        if self.as_of:  # nothing published after the as-of day; undated articles stay
+            known = [{"date_num": {"$lte": date_number(self.as_of)}}, {"date_num": {"$eq": 0}}]
+            clauses.append({"$or": known})
         if self.doc_ids is not None:
             clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
         if not clauses:
@@ -158,7 +161,7 @@ def candidates(
     """The union of both retrievers' top ``n``, each chunk with both scores."""
     lexical = corpus.lexical
     dense_hits = dict(corpus.store.query(query_vector, n, where=filters.chroma_where()))
-    mask = lexical.mask(filters.doc_ids, filters.date_from, filters.date_to)
+    mask = lexical.mask(filters.doc_ids, filters.date_from, filters.date_to, filters.as_of)
     bm25 = lexical.scores(query, mask)
     lexical_hits: list[str] = []
     if bm25 is not None:

@@ -135,3 +135,20 @@ def test_the_as_of_date_picks_the_week_a_question_means(make_service, tmp_path) 
         assert top.chunk.doc_id == expected
     far = service.retrieve(asked, top_k=2, filters=Filters(as_of="2026-12-01"))
     assert far[0].score == pytest.approx(far[1].score)  # twin pages, neither in the window
+
+
+def test_nothing_published_after_the_as_of_day_is_retrieved(make_service, tmp_path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    body = "The city council approved the new stadium plan after a long debate on Monday."
+    records = [
+        {"id": "before", "title": "Stadium plan", "text": body, "date": "2022-06-13"},
+        {"id": "after", "title": "Stadium plan", "text": body, "date": "2022-09-12"},
+        {"id": "undated", "title": "Stadium plan", "text": body},
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    service = make_service()
+    service.index([feed])
+    asked = "Which plan did the city council approve?"
+    found = service.retrieve(asked, top_k=3, filters=Filters(as_of="2022-06-17"))
+    assert {p.chunk.doc_id for p in found} == {"before", "undated"}
+    assert len(service.retrieve(asked, top_k=3)) == 3
