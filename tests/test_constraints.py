@@ -78,20 +78,27 @@ def test_numbers_match_whatever_their_writing() -> None:
     assert met_share(asked, "Up to 30,000 reservists.", None) == 0.0
 
 
+def twin_pages(make_service, tmp_path, body: str, title: str, dated: dict[str, str | None]):
+    """A service over copies of one page, one per id in ``dated`` with that date (or none)."""
+    records = [
+        {"id": doc, "title": title, "text": body, **({"date": day} if day else {})}
+        for doc, day in dated.items()
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    service = make_service(constraint_weight=1.0)
+    service.index([feed])
+    return service
+
+
 def test_the_year_constraint_decides_between_near_twins(make_service, tmp_path) -> None:
     """Two reports of the same event, a year apart: the question's year picks the page."""
-    feed = tmp_path / "feed.jsonl"
     body = (
         "The club won the national cup final on Saturday, beating its rivals 2-1 in front "
         "of a sold-out crowd. The captain lifted the trophy in the rain."
     )
-    records = [
-        {"id": "cup-2019", "title": "Club wins the cup", "text": body, "date": "2019-05-18"},
-        {"id": "cup-2021", "title": "Club wins the cup", "text": body, "date": "2021-05-22"},
-    ]
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    service = make_service(constraint_weight=1.0)
-    service.index([feed])
+    dated = {"cup-2019": "2019-05-18", "cup-2021": "2021-05-22"}
+    service = twin_pages(make_service, tmp_path, body, "Club wins the cup", dated)
     for year in ("2019", "2021"):  # identical texts: without the constraint one year loses
         asked = f"Who won the {year} national cup final?"
         assert service.retrieve(asked, top_k=1)[0].chunk.doc_id == f"cup-{year}"
@@ -117,18 +124,12 @@ def test_relative_times_count_back_from_the_as_of_date(question: str, first: str
 def test_the_as_of_date_picks_the_week_a_question_means(make_service, tmp_path) -> None:
     """The same story in two weeks: "this week" as of each quiz date picks that week's page;
     as of a date no article is near, the ranking is the one without a time."""
-    feed = tmp_path / "feed.jsonl"
     body = (
         "Lawmakers approved the new budget on Thursday after a long night of debate, and "
         "the speaker said the vote was a relief for families across the country."
     )
-    records = [
-        {"id": "june", "title": "Budget approved", "text": body, "date": "2022-06-16"},
-        {"id": "september", "title": "Budget approved", "text": body, "date": "2022-09-15"},
-    ]
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    service = make_service(constraint_weight=1.0)
-    service.index([feed])
+    dated = {"june": "2022-06-16", "september": "2022-09-15"}
+    service = twin_pages(make_service, tmp_path, body, "Budget approved", dated)
     asked = "Which budget did lawmakers approve this week?"
     for as_of, expected in (("2022-06-17", "june"), ("2022-09-16", "september")):
         top = service.retrieve(asked, top_k=1, filters=Filters(as_of=as_of))[0]
@@ -138,16 +139,9 @@ def test_the_as_of_date_picks_the_week_a_question_means(make_service, tmp_path) 
 
 
 def test_nothing_published_after_the_as_of_day_is_retrieved(make_service, tmp_path) -> None:
-    feed = tmp_path / "feed.jsonl"
     body = "The city council approved the new stadium plan after a long debate on Monday."
-    records = [
-        {"id": "before", "title": "Stadium plan", "text": body, "date": "2022-06-13"},
-        {"id": "after", "title": "Stadium plan", "text": body, "date": "2022-09-12"},
-        {"id": "undated", "title": "Stadium plan", "text": body},
-    ]
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    service = make_service()
-    service.index([feed])
+    dated = {"before": "2022-06-13", "after": "2022-09-12", "undated": None}
+    service = twin_pages(make_service, tmp_path, body, "Stadium plan", dated)
     asked = "Which plan did the city council approve?"
     found = service.retrieve(asked, top_k=3, filters=Filters(as_of="2022-06-17"))
     assert {p.chunk.doc_id for p in found} == {"before", "undated"}
