@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rag.answering.cite import make_citation
 from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
-from rag.answering.verify import verify_claim
+from rag.answering.verify import Verdict, verify_claim
 from rag.errors import InputError, InputTooLargeError, ProviderError
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage, Preview
@@ -31,8 +31,6 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 _MARKER = re.compile(r"\[(\d+)\]")
-_FINAL_STOP = re.compile(r"(.*?)([.!?]*)$", re.S)
-_MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
 _FINAL_STOP = re.compile(r"(.*?)([.!?]*)$", re.S)
 _MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
 
@@ -188,20 +186,25 @@ def _evidence(corpus: Corpus, prepared: Prepared) -> Evidence:
     return select_evidence(*_scorer_inputs(corpus, prepared))
 
 
+def _verify(claim: str, cited: int, prepared: Prepared, settings: Settings) -> Verdict:
+    """``claim``, citing passage ``cited`` (1-based), checked with the settings' thresholds."""
+    return verify_claim(
+        claim,
+        cited,
+        prepared.question,
+        prepared.passages,
+        settings.verify_min_share,
+        settings.verify_min_question_share,
+    )
+
+
 def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) -> Checked:
     """The reader's answer if a passage holds it (re-cited where needed), else the refusal."""
     refusal = Checked(settings.refusal_text, [], True)
     if reading.is_refusal:
         return refusal
     claim = _MARKERS_AT_END.sub("", reading.answer).strip()
-    verdict = verify_claim(
-        claim,
-        reading.passage,
-        prepared.question,
-        prepared.passages,
-        settings.verify_min_share,
-        settings.verify_min_question_share,
-    )
+    verdict = _verify(claim, reading.passage, prepared, settings)
     if verdict.support is None:
         return Checked(settings.refusal_text, [], True, unsupported=1)
     passage = prepared.passages[verdict.support.passage_index]
@@ -270,14 +273,7 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
     for sentence in split_sentences(result.text):
         cited = [int(m) for m in _MARKER.findall(sentence)]
         claim = _MARKER.sub("", sentence).strip()
-        verdict = verify_claim(
-            claim,
-            cited[0] if cited else 0,
-            prepared.question,
-            prepared.passages,
-            settings.verify_min_share,
-            settings.verify_min_question_share,
-        )
+        verdict = _verify(claim, cited[0] if cited else 0, prepared, settings)
         if verdict.support is None:
             unsupported += 1
             continue
@@ -359,6 +355,29 @@ def _stream_by_reader(
     yield _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
 
 
+def _stream_by_passages(
+    corpus: Corpus, prepared: Prepared, started: float
+) -> Iterator[str | Answer]:
+    from rag.answering.passages import llm_answer_stream
+
+    settings = corpus.settings
+    try:
+        stream = llm_answer_stream(
+            prepared.question,
+            prepared.passages,
+            prepared.history,
+            settings,
+            refusal=settings.refusal_text,
+        )
+        yield from stream
+        result = stream.finish()
+    except ProviderError as exc:
+        yield _fallback(corpus, prepared, started, exc)
+        return
+    checked = check_free_text(result, prepared, settings)
+    yield _result(prepared, checked, settings.generator or "", started)
+
+
 def answer_stream(
     corpus: Corpus,
     question: str,
@@ -378,23 +397,7 @@ def answer_stream(
         yield from _stream_by_reader(corpus, prepared, started)
         return
     if settings.generator and prepared.passages:
-        from rag.answering.passages import llm_answer_stream
-
-        try:
-            stream = llm_answer_stream(
-                prepared.question,
-                prepared.passages,
-                prepared.history,
-                settings,
-                refusal=settings.refusal_text,
-            )
-            yield from stream
-            result = stream.finish()
-        except ProviderError as exc:
-            yield _fallback(corpus, prepared, started, exc)
-            return
-        checked = check_free_text(result, prepared, settings)
-        yield _result(prepared, checked, settings.generator or "", started)
+        yield from _stream_by_passages(corpus, prepared, started)
         return
     final = answer_prepared(corpus, prepared)
     yield final.answer
