@@ -252,10 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     variants = dict(parse_variant(v) for v in args.variant)
     # One query at a time: one torch thread (bench/squad.py says why).
-    base: dict[str, Any] = {
-        "embedding_threads": 1,
-        **parse_variant(":" + ",".join(args.overrides))[1],
-    }
+    from bench.squad import parse_overrides
+
+    base: dict[str, Any] = {"embedding_threads": 1, **parse_overrides(args.overrides)}
     tag = _settings_tag(base)
     print(f"machine: {machine()}; load {load()}", file=sys.stderr, flush=True)
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -286,4 +285,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from rag.errors import RagError
+
+    try:
+        sys.exit(main())
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
