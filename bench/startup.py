@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.common import CACHE, children_cpu_s, load, machine
+from bench.processes import free_port
 
 VENV_BIN = Path(sys.executable).parent
 QUESTION = "What happened: Fears for T N pension after talks?"
@@ -43,12 +43,6 @@ def _time_command(args: list[str], repeat: int, cwd: Path) -> tuple[list[float],
     return wall, cpu
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # ``rag serve`` through the library, for a checkout where the CLI does not offer it yet.
 SERVE_SNIPPET = (
     "import sys; from rag.settings import load_settings; from rag.server import serve; "
@@ -66,7 +60,7 @@ def first_answer(
     index_dir: Path, cwd: Path, via_cli: bool = True, timeout_s: float = 600.0
 ) -> dict[str, float]:
     """Seconds from spawning ``rag serve`` to its first answer, and the next answer's."""
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
         serve_command(index_dir.resolve(), port, via_cli),
