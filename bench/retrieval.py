@@ -253,8 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     variants = dict(parse_variant(v) for v in args.variant)
     # One query at a time: one torch thread (bench/squad.py says why).
     from bench.squad import parse_overrides
+    from rag.errors import InputError
 
-    base: dict[str, Any] = {"embedding_threads": 1, **parse_overrides(args.overrides)}
+    try:
+        overrides = parse_overrides(args.overrides)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    base: dict[str, Any] = {"embedding_threads": 1, **overrides}
     tag = _settings_tag(base)
     print(f"machine: {machine()}; load {load()}", file=sys.stderr, flush=True)
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -285,10 +290,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from rag.errors import RagError
-
-    try:
-        sys.exit(main())
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    sys.exit(main())
