@@ -83,6 +83,10 @@ class Constraints:
             + (self.window is not None)
         )
 
+    def in_window(self, date: str | None) -> bool:
+        """Whether an article's ISO ``date`` falls in the relative-time window."""
+        return bool(self.window and date and self.window[0] <= date[:10] <= self.window[1])
+
     def __bool__(self) -> bool:
         return self.count > 0
 
@@ -178,7 +182,5 @@ def met_share(constraints: Constraints, text: str, date: str | None) -> float:
     if constraints.month_years:
         stated_my = _month_years(text)
         met += sum(1 for my in constraints.month_years if my in stated_my or my == (month, year))
-    if constraints.window and date:
-        first, last = constraints.window
-        met += first <= date[:10] <= last
+    met += constraints.in_window(date)
     return met / constraints.count

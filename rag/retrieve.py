@@ -118,8 +118,7 @@ def apply_constraints(
     (an archive older than the as-of date ranks as if the question named no time).
     """
     if constraints.window and not any(
-        item.chunk.date and constraints.window[0] <= item.chunk.date[:10] <= constraints.window[1]
-        for item in stored.values()
+        constraints.in_window(item.chunk.date) for item in stored.values()
     ):
         constraints = replace(constraints, window=None)
     if not constraints or weight <= 0 or not ranked:
@@ -205,11 +204,14 @@ def retrieve(
     by_id = {c.chunk_id: c for c in scored}
     fused = fuse(scored, settings)
     constraints = question_constraints(query, _as_of_date(filters.as_of))
+    stored: dict[str, Any] = {}
     if settings.constraint_weight > 0 and constraints:
         stored = corpus.store.get([cid for cid, _ in fused])
         fused = apply_constraints(fused, constraints, stored, settings.constraint_weight)
     fused = diversify(fused, settings.max_passages_per_doc, top_k)
-    stored = corpus.store.get([cid for cid, _ in fused])
+    missing = [cid for cid, _ in fused if cid not in stored]
+    if missing:  # the constraints read every candidate already; fetch only the rest
+        stored = {**stored, **corpus.store.get(missing)}
     return [
         Passage(stored[cid].chunk, score, by_id[cid].dense, by_id[cid].lexical)
         for cid, score in fused
