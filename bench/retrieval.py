@@ -22,6 +22,10 @@ Sets (answerable questions only; gold = the question's ``sources``):
   so "this week" counts back from that date;
 
 Prints hit@1/5/10 and MRR@10 per set and ranker, and writes them as JSON with ``--json``.
+Beside them, ``answer@1``: the first page is the gold page *or* its text holds one of the
+question's expected answers. News pools repeat a story across pages (wire copies, follow-ups),
+and the reader only needs a page that states the answer; a short answer ("two") can also
+occur by chance on an unrelated page, so this figure is an upper bound, never the target.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +51,16 @@ RRF_K = 60
 
 # (corpus, settings, question, vector, as-of date); the baselines ignore the date
 Ranker = Callable[[Any, Any, str, Any, str | None], list[str]]
-Question = tuple[str, tuple[str, ...], str | None]  # (question, gold sources, as-of date)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answerable question: its text, gold documents, expected answers and as-of date."""
+
+    text: str
+    gold: tuple[str, ...]
+    answers: tuple[str, ...]
+    as_of: str | None
 
 
 def dense_only(
@@ -92,19 +106,19 @@ def service_ranking(
 # Sets --------------------------------------------------------------------------------------
 def _answerable(cases: list[Any]) -> list[Question]:
     return [
-        (c.question, c.sources, c.as_of)
+        Question(c.question, c.sources, c.answers, c.as_of)
         for c in cases
         if c.answerable and c.sources and not c.history
     ]
 
 
-def seeds_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], list[Path]]:
+def seeds_set(cache: Path) -> tuple[Path, list[Question], list[Path]]:
     from rag.evaluate.dataset import load_dataset
 
     return cache / "retrieval-seeds", _answerable(load_dataset(SEEDS_QUESTIONS)), [REPO / "seeds"]
 
 
-def squad_set(cache: Path) -> tuple[Path, list[tuple[str, tuple[str, ...]]], list[Path]]:
+def squad_set(cache: Path) -> tuple[Path, list[Question], list[Path]]:
     from bench.squad import DEFAULT_DATA, read_squad, write_corpus
 
     documents, cases, digest = read_squad(DEFAULT_DATA)
@@ -125,25 +139,43 @@ def rtqa_set(
         questions = _answerable(load_dataset(testset))
         return cache / f"retrieval-rtqa-{digest}", questions, [pages]
     target = cache / "retrieval-rtqa"
-    if not (target / ".copied").exists():
+    marker = target / ".copied"
+    if not marker.exists() or marker.read_text() != str(source_index):
         if not (source_index.parent / f"{source_index.name}.DONE").exists():
             raise SystemExit(f"{source_index} is not built yet (no {source_index.name}.DONE)")
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(source_index, target)
-        (target / ".copied").write_text(str(source_index))
+        marker.write_text(str(source_index))
     return target, _answerable(load_dataset(testset)), []
 
 
 # Scoring -----------------------------------------------------------------------------------
-def score(ranked_docs: list[list[str]], golds: list[tuple[str, ...]]) -> dict[str, float]:
-    """hit@k and MRR@10 over questions (doc-level: the first passage of a gold document)."""
-    from rag.evaluate.metrics import gold_rank, hit_at, reciprocal_rank
+def score(
+    ranked_docs: list[list[str]], questions: list[Question], texts: dict[str, str]
+) -> dict[str, float]:
+    """hit@k and MRR@10 over questions (doc-level: the first passage of a gold document),
+    and answer@1 (the first page is gold or holds an expected answer)."""
+    from rag.evaluate.metrics import contains_answer, gold_rank, hit_at, reciprocal_rank
 
-    ranks = [gold_rank(docs, gold) for docs, gold in zip(ranked_docs, golds, strict=True)]
+    ranks = [gold_rank(docs, q.gold) for docs, q in zip(ranked_docs, questions, strict=True)]
     n = len(ranks) or 1
     out = {f"hit@{k}": round(sum(hit_at(r, k) for r in ranks) / n, 3) for k in KS}
     out["mrr"] = round(sum(reciprocal_rank(r) for r in ranks) / n, 3)
+    answered = sum(
+        rank == 1 or bool(docs and contains_answer(texts.get(docs[0], ""), q.answers))
+        for docs, q, rank in zip(ranked_docs, questions, ranks, strict=True)
+    )
+    out["answer@1"] = round(answered / n, 3)
     return out
+
+
+def page_texts(corpus: Any) -> dict[str, str]:
+    """Each indexed document's title and passages as one text, for answer@1."""
+    parts: dict[str, list[str]] = {}
+    for stored in corpus.store.iter_all():
+        chunk = stored.chunk
+        parts.setdefault(chunk.doc_id, [chunk.title]).append(chunk.text)
+    return {doc_id: "\n".join(texts) for doc_id, texts in parts.items()}
 
 
 def run_set(
@@ -164,7 +196,7 @@ def run_set(
         print(f"  {name}: {report.summary()}", file=sys.stderr, flush=True)
     corpus = service.corpus
     started = time.perf_counter()
-    vectors = service.embedder.embed([q for q, _, _ in questions])
+    vectors = service.embedder.embed([q.text for q in questions])
     rankers: dict[str, tuple[Ranker, Any]] = {}
     if baselines:
         rankers.update(
@@ -173,14 +205,14 @@ def run_set(
     rankers["service"] = (service_ranking, settings)
     for label, overrides in variants.items():
         rankers[label] = (service_ranking, bench_settings(index_dir, **base_overrides, **overrides))
-    golds = [gold for _, gold, _ in questions]
+    texts = page_texts(corpus)
     results: dict[str, Any] = {}
     for label, (ranker, ranker_settings) in rankers.items():
         ranked = []
-        for (question, _, as_of), vector in zip(questions, vectors, strict=True):
-            chunk_ids = ranker(corpus, ranker_settings, question, vector, as_of)
+        for question, vector in zip(questions, vectors, strict=True):
+            chunk_ids = ranker(corpus, ranker_settings, question.text, vector, question.as_of)
             ranked.append([cid.rsplit("::", 1)[0] for cid in chunk_ids])
-        results[label] = score(ranked, golds)
+        results[label] = score(ranked, questions, texts)
     return {
         "set": name,
         "questions": len(questions),
@@ -211,7 +243,8 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 
 
 def table(runs: list[dict[str, Any]]) -> str:
-    """A Markdown table: one row per ranker, hit@1 / hit@5 / hit@10 / MRR per set."""
+    """A Markdown table: one row per ranker, hit@1 / hit@5 / hit@10 / MRR (answer@1) per
+    set."""
     labels = list(dict.fromkeys(label for run in runs for label in run["rankers"]))
     head = "| ranker | " + " | ".join(f"{r['set']} ({r['questions']} q)" for r in runs) + " |"
     rows = [head, "|---|" + "---|" * len(runs)]
@@ -221,6 +254,7 @@ def table(runs: list[dict[str, Any]]) -> str:
             m = run["rankers"].get(label)
             cells.append(
                 f"{m['hit@1']:.3f} / {m['hit@5']:.3f} / {m['hit@10']:.3f} / {m['mrr']:.3f}"
+                f" ({m['answer@1']:.3f})"
                 if m
                 else "-"
             )
@@ -280,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         run = run_set(name, index_dir, questions, paths, variants, base, not args.no_baselines)
         runs.append(run)
         print(f"  {name}: {json.dumps(run)}", file=sys.stderr, flush=True)
-    print("hit@1 / hit@5 / hit@10 / MRR@10")
+    print("hit@1 / hit@5 / hit@10 / MRR@10 (answer@1: the first page gold or holding the answer)")
     print(table(runs))
     print(f"load {load()}", file=sys.stderr)
     if args.json_out:
