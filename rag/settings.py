@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # (AVX512-BF16 or AMX; ~1.9x the passages per CPU second, vectors at cosine >= 0.998 of
     # float32, docs/benchmarks.md), float32 elsewhere (emulated bfloat16 is slower).
     embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    # What runs the model. "auto": OpenVINO where it is installed and the model is the plain
+    # layout it compiles (transformer + mean pooling; ~1.3x torch's speed at the same vectors,
+    # docs/benchmarks.md), torch otherwise.
+    embedding_backend: Literal["auto", "torch", "openvino"] = "auto"
 
     # Chunking (model tokens; the model's own limit caps chunk_tokens)
     chunk_tokens: int = Field(160, ge=16)
