@@ -9,6 +9,7 @@ crash mid-save leaves the previous state readable and a stale stamp makes reader
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -190,6 +191,11 @@ class LexicalIndex:
         column = self._vocab[term]
         indptr = self._bm25.scores["indptr"]
         return float(indptr[column + 1] - indptr[column]) / max(1, len(self.chunk_ids))
+
+    def rarity(self, term: str) -> float:
+        """IDF-like weight of ``term``: log(1 + 1 / (its chunk share + 1 / chunks)), high for
+        a word few passages use, about 0.7 for one every passage uses."""
+        return math.log1p(1.0 / (self.document_frequency(term) + 1.0 / max(1, len(self.chunk_ids))))
 
     # Persistence ------------------------------------------------------------------------
     def save(self, lexical_dir: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from rag.answering.pipeline import Prepared, check_reading
@@ -149,3 +151,54 @@ def test_the_words_a_claim_adds_to_the_question_must_be_held():
     verdict = verify_claim("quantum Turing machines", 1, question, [general, quantum], 0.6)
     assert verdict.supported and verdict.support.recited
     assert verdict.support.passage_index == 1
+
+
+def test_a_word_of_the_headline_alone_does_not_hold_an_answer():
+    question = "And who led the delegation?"
+    talks = passage(
+        "The Russian Foreign Ministry published its draft treaties. Officials met on Monday.",
+        title="US and Russia hold talks to ease the Ukraine standoff",
+    )
+    assert not verify_claim("Ukraine", 1, question, [talks], 0.6).supported
+    stated = passage("Ukraine's delegation was led by Rustem Umerov.", title="Talks resume")
+    held = verify_claim("Rustem Umerov", 1, "Who led Ukraine's delegation?", [stated], 0.6)
+    assert held.supported
+
+
+def test_a_rare_name_of_the_question_weighs_more_than_one_every_article_uses():
+    question = "How many Russian troops were sent to Ukraine before the Geneva talks?"
+    withdrawal = passage("Putin ordered 17,600 Russian troops near Ukraine back to their bases.")
+    # Unweighted, two of the three names are met; weighted by rarity, "Geneva" decides.
+    assert meets_question_constraints(question, withdrawal)
+    corpus_share = {"russian": 0.9, "ukrain": 0.9, "geneva": 0.01}
+
+    def rarity(term: str) -> float:
+        return math.log1p(1.0 / (corpus_share.get(term, 0.0) + 0.001))
+
+    assert not meets_question_constraints(question, withdrawal, rarity)
+    geneva = passage("Before the Geneva talks, 8,500 Russian troops were sent to Ukraine.")
+    assert meets_question_constraints(question, geneva, rarity)
+
+
+def test_an_acronym_of_the_question_meets_the_name_spelled_out():
+    milan = passage("Putin is heading to Milan for talks with European Union leaders.")
+    idf = {"putin": 0.5, "eu": 4.0, "nato": 4.0}
+
+    def rarity(term: str) -> float:
+        return idf.get(term, 1.0)
+
+    assert meets_question_constraints(
+        "Where is Putin heading for talks with the EU?", milan, rarity
+    )
+    assert not meets_question_constraints("Where is Putin going for NATO talks?", milan, rarity)
+
+
+def test_a_month_abbreviated_in_the_question_meets_it_spelled_out():
+    montreal = passage(
+        "In September 1760 Governor Vaudreuil negotiated a capitulation from Montreal."
+    )
+    question = "In Sept 1760 who negotiated a capitulation from Montreal?"
+    # The month weighs more than the city here, so only its spelled-out form can meet it.
+    assert meets_question_constraints(
+        question, montreal, lambda term: 1.0 + 3 * (term != "montreal")
+    )

@@ -7,7 +7,6 @@ the question, it refuses.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -137,14 +136,12 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
 
 def term_weights(question: str, context: str, lexical: LexicalIndex) -> dict[str, float]:
     """IDF weight of each question term; terms only in ``context`` (history) weigh less."""
-    n_chunks = max(1, len(lexical.chunk_ids))
     entities = set(question_entities(question))
     weights: dict[str, float] = {}
     for source, factor in ((context, HISTORY_WEIGHT), (question, 1.0)):
         for term in terms(source):
-            share = lexical.document_frequency(term)
             boost = ENTITY_WEIGHT if term in entities else 1.0
-            weights[term] = factor * boost * math.log1p(1.0 / (share + 1.0 / n_chunks))
+            weights[term] = factor * boost * lexical.rarity(term)
     return weights
 
 

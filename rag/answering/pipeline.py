@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,6 +73,7 @@ class Prepared:
     passages: list[Passage]
     query_vector: object
     retrieve_ms: float
+    rarity: Callable[[str], float] | None = None  # a term's IDF in the index, for checks
 
 
 def prepare(
@@ -96,7 +97,13 @@ def prepare(
     vector = corpus.embedder.embed([search])[0]
     passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
     return Prepared(
-        question, turns, search, passages, vector, (time.perf_counter() - started) * 1000
+        question,
+        turns,
+        search,
+        passages,
+        vector,
+        (time.perf_counter() - started) * 1000,
+        corpus.lexical.rarity,
     )
 
 
@@ -195,6 +202,7 @@ def _verify(claim: str, cited: int, prepared: Prepared, settings: Settings) -> V
         prepared.passages,
         settings.verify_min_share,
         settings.verify_min_question_share,
+        prepared.rarity,
     )
 
 

@@ -6,7 +6,7 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 - every number of the claim occurs in the sentence, its neighbours or the article's title;
 - every name (capitalised word) of the claim occurs there too;
 - at least ``min_share`` of the claim's content terms do, and half of the terms it adds to
-  the question's (its answer proper);
+  the question's (its answer proper), these in the text itself, not only in the title;
 - and the claim says something the question does not (an answer that only repeats the
   question's words answers nothing), of the kind it asks for (a person's name for "who",
   a number for "how many", a time for "when": the extractive answerer's own rule).
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
@@ -56,6 +57,7 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _TENS |= {"eighty": 80, "ninety": 90}
 _NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
 _COMPOUND_NUMBER = re.compile(
     r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS[1:10]) + r")\b"
@@ -68,6 +70,12 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
+# Capitalised words in a row, "of"/"and"/"the"/"for" allowed between them (in a name, not
+# counted in its initials: "Bank of England" is "BoE", "Federal Bureau of Investigation" FBI).
+_CAPITALISED_RUN = re.compile(
+    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for)\s+)?[A-Z][\w'’-]*)+"
+)
+MAX_INITIALISM = 5
 # A claim that fails whole is tried again without its trailing apposition ("Milan, Italy"
 # -> "Milan"): the part the passage states is kept, the added part is not shown.
 _APPOSITION = re.compile(r"\s*(?:,|\(|\s[-–—]\s)")
@@ -105,6 +113,19 @@ def name_terms(claim: str) -> set[str]:
     """Terms of the capitalised words of a claim (short answers are mostly names)."""
     claim = _SPACED_INITIALS.sub(r"\1.", claim)
     return {t for word in _CAPITALISED.findall(claim) for t in terms(word)}
+
+
+def initialisms(text: str) -> set[str]:
+    """The initials of each run of 2-5 capitalised words, lower-cased ("European Union" ->
+    "eu", "North Atlantic Treaty Organization" -> "nato"), so that a question's "EU" meets
+    an article that spells the name out."""
+    found = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        initials = [word[0].lower() for word in run.group().split() if word[0].isupper()]
+        for size in range(2, MAX_INITIALISM + 1):
+            for start in range(len(initials) - size + 1):
+                found.add("".join(initials[start : start + size]))
+    return found
 
 
 def quarters(text: str) -> set[int]:
@@ -145,10 +166,13 @@ class Verdict:
         return self.support is not None
 
 
-def meets_question_constraints(question: str, passage: Passage) -> bool:
+def meets_question_constraints(
+    question: str, passage: Passage, rarity: Callable[[str], float] | None = None
+) -> bool:
     """Whether the passage can be about what the question names: every year and quarter of
     the question occurs in the passage, its title or its article's date, and most of its
-    named entities in the passage or its title."""
+    named entities in the passage or its title, each entity weighted by ``rarity`` (its IDF
+    in the index) when given: a name every article uses tells no passage apart."""
     chunk = passage.chunk
     context = f"{chunk.title}\n{chunk.text}"
     years = set(_YEAR.findall(question))
@@ -159,18 +183,23 @@ def meets_question_constraints(question: str, passage: Passage) -> bool:
     asked_quarters = quarters(question)
     if asked_quarters and not asked_quarters <= quarters(context):
         return False
-    entities = set(question_entities(question))
+    # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
+    entities = {_MONTH_TERMS.get(t, t) for t in question_entities(question)}
     if not entities:
         return True
-    vocabulary = fact_terms(context)
-    met = sum(_prefix_match(t, vocabulary) for t in entities)
-    return met / len(entities) >= MIN_ENTITY_SHARE
+    vocabulary = fact_terms(context) | initialisms(context)
+    weight = rarity or (lambda _term: 1.0)
+    total = sum(weight(t) for t in entities)
+    met = sum(weight(t) for t in entities if _prefix_match(t, vocabulary))
+    return total <= 0 or met / total >= MIN_ENTITY_SHARE
 
 
-def _holds(claim: str, window: str, question_terms: set[str], min_share: float) -> bool:
+def _holds(claim: str, title: str, text: str, question_terms: set[str], min_share: float) -> bool:
+    """Whether ``text`` (a sentence and its neighbours) under ``title`` holds ``claim``."""
     claim_terms = fact_terms(claim)
     if not claim_terms or claim_terms <= question_terms:
         return False  # says nothing, or only what the question says
+    window = f"{title} {text}"
     window_terms = fact_terms(window)
     if not numbers(claim) <= numbers(window):
         return False
@@ -178,9 +207,10 @@ def _holds(claim: str, window: str, question_terms: set[str], min_share: float) 
         return False
     share = len(claim_terms & window_terms) / len(claim_terms)
     # The words the claim adds to the question are its answer: they must be held on their
-    # own, or "quantum Turing machines" passes on a sentence about "Turing machines".
+    # own, or "quantum Turing machines" passes on a sentence about "Turing machines"; and by
+    # the text, not the headline alone, or any sentence of a page "holds" a word of its title.
     novel = claim_terms - question_terms
-    novel_share = len(novel & window_terms) / len(novel)
+    novel_share = len(novel & fact_terms(text)) / len(novel)
     return share >= min_share and novel_share >= MIN_NOVEL_SHARE
 
 
@@ -207,9 +237,10 @@ def _holding_sentence(
     claim_terms = fact_terms(claim)
     best: tuple[float, Span] | None = None
     for i, span in enumerate(spans):
-        window = " ".join([passage.chunk.title, *texts[max(0, i - 1) : i + 2]])
-        if not _holds(claim, window, question_terms, min_share):
+        text = " ".join(texts[max(0, i - 1) : i + 2])
+        if not _holds(claim, passage.chunk.title, text, question_terms, min_share):
             continue
+        window = f"{passage.chunk.title} {text}"
         if _covers_question(window, question_terms, claim_terms) < min_question_share:
             continue
         # The quote is the sentence itself that shares most with the claim.
@@ -239,8 +270,10 @@ def verify_claim(
     passages: list[Passage],
     min_share: float,
     min_question_share: float = 0.0,
+    rarity: Callable[[str], float] | None = None,
 ) -> Verdict:
-    """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``."""
+    """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``;
+    ``rarity`` weighs the question's entities (see :func:`meets_question_constraints`)."""
     if not fact_terms(claim):
         return Verdict(None, "the claim has no content words")
     question_terms = fact_terms(question)
@@ -253,7 +286,7 @@ def verify_claim(
     if 1 <= cited <= len(passages):
         order.remove(cited - 1)
         order.insert(0, cited - 1)
-    eligible = [i for i in order if meets_question_constraints(question, passages[i])]
+    eligible = [i for i in order if meets_question_constraints(question, passages[i], rarity)]
     for candidate in _claim_forms(claim):
         for i in eligible:
             span = _holding_sentence(
