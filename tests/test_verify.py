@@ -202,3 +202,17 @@ def test_a_month_abbreviated_in_the_question_meets_it_spelled_out():
     assert meets_question_constraints(
         question, montreal, lambda term: 1.0 + 3 * (term != "montreal")
     )
+
+
+def test_names_match_their_other_forms_and_number_words_are_numbers():
+    animals = "Which animals escaped at a Sydney zoo?"
+    zoo = passage("Five lions escaped from their enclosure at Sydney's Taronga Zoo.")
+    assert verify_claim("Five lions", 1, animals, [zoo], 0.6).supported
+    assert not verify_claim("Six lions", 1, animals, [zoo], 0.6).supported
+    charger = passage("The European Union will require a single common charger.")
+    continent = "Which continent will require one charger?"
+    assert verify_claim("Europe", 1, continent, [charger], 0.6).supported
+    # Other words match exactly: "internal" does not hold "international".
+    rules = passage("The union approved internal rules for chargers.")
+    approved = "What did the union approve?"
+    assert not verify_claim("international rules", 1, approved, [rules], 0.6).supported

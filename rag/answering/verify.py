@@ -72,9 +72,7 @@ _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 # Capitalised words in a row, "of"/"and"/"the"/"for" allowed between them (in a name, not
 # counted in its initials: "Bank of England" is "BoE", "Federal Bureau of Investigation" FBI).
-_CAPITALISED_RUN = re.compile(
-    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for)\s+)?[A-Z][\w'’-]*)+"
-)
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for)\s+)?[A-Z][\w'’-]*)+")
 MAX_INITIALISM = 5
 # A claim that fails whole is tried again without its trailing apposition ("Milan, Italy"
 # -> "Milan"): the part the passage states is kept, the added part is not shown.
@@ -110,9 +108,16 @@ def fact_terms(text: str) -> set[str]:
 
 
 def name_terms(claim: str) -> set[str]:
-    """Terms of the capitalised words of a claim (short answers are mostly names)."""
+    """Terms of the capitalised words of a claim (short answers are mostly names). A
+    capitalised number word ("Five lions") is a number, checked as one; a month is compared
+    spelled out ("Nov." is "november")."""
     claim = _SPACED_INITIALS.sub(r"\1.", claim)
-    return {t for word in _CAPITALISED.findall(claim) for t in terms(word)}
+    names = set()
+    for word in _CAPITALISED.findall(claim):
+        if word.lower().rstrip(".") in _NUMBER_WORDS:
+            continue
+        names.update(_MONTH_TERMS.get(t, t) for t in terms(word))
+    return names
 
 
 def initialisms(text: str) -> set[str]:
@@ -203,14 +208,22 @@ def _holds(claim: str, title: str, text: str, question_terms: set[str], min_shar
     window_terms = fact_terms(window)
     if not numbers(claim) <= numbers(window):
         return False
-    if not all(_prefix_match(t, window_terms) for t in name_terms(claim)):
+    names = name_terms(claim)
+    if not all(_prefix_match(t, window_terms) for t in names):
         return False
-    share = len(claim_terms & window_terms) / len(claim_terms)
+
+    def held(term: str, vocabulary: set[str]) -> bool:
+        # A name matches by its prefix ("Europe" is held by "European Union"); other words
+        # exactly, or "international" would be held by "internal".
+        return term in vocabulary or (term in names and _prefix_match(term, vocabulary))
+
+    share = sum(held(t, window_terms) for t in claim_terms) / len(claim_terms)
     # The words the claim adds to the question are its answer: they must be held on their
     # own, or "quantum Turing machines" passes on a sentence about "Turing machines"; and by
     # the text, not the headline alone, or any sentence of a page "holds" a word of its title.
     novel = claim_terms - question_terms
-    novel_share = len(novel & fact_terms(text)) / len(novel)
+    text_terms = fact_terms(text)
+    novel_share = sum(held(t, text_terms) for t in novel) / len(novel)
     return share >= min_share and novel_share >= MIN_NOVEL_SHARE
 
 
