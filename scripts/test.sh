@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # the figures measured and documented in docs/evaluation.md, for the default answerer (the
 # packaged local model) and for the extractive one (--answerer extractive).
 LLM_MIN_ACCURACY=0.80
-LLM_MIN_REFUSAL_ACCURACY=0.36
+LLM_MIN_REFUSAL_ACCURACY=0.54
 EXTRACTIVE_MIN_ACCURACY=0.82
 EXTRACTIVE_MIN_REFUSAL_ACCURACY=0.36
 
