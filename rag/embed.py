@@ -93,7 +93,7 @@ class Embedder:
 
         if self.backend_name != "openvino":
             return None
-        if not embed_openvino.supports(self.model):
+        if not self._compiles(self.model):
             if self.backend == "openvino":
                 raise ConfigError(
                     f"embedding model {self.model_name!r} is not a plain transformer with mean "
@@ -107,6 +107,12 @@ class Embedder:
             bfloat16=self.dtype_name == "bfloat16",
             threads=self.threads,
         )
+
+    def _compiles(self, model: SentenceTransformer) -> bool:
+        """Whether OpenVINO will run ``model`` (else torch does)."""
+        from rag import embed_openvino
+
+        return self.backend_name == "openvino" and embed_openvino.supports(model)
 
     @property
     def runtime(self) -> str:
@@ -135,8 +141,8 @@ class Embedder:
                 f"cannot load embedding model {self.model_name!r} offline: give a local folder, "
                 f"or set HF_HUB_OFFLINE=0 where a model hub is reachable ({exc.__class__.__name__})"
             ) from exc
-        if self.dtype_name == "bfloat16" and self.backend_name == "torch":
-            model = model.to(torch.bfloat16)
+        if self.dtype_name == "bfloat16" and not self._compiles(model):
+            model = model.to(torch.bfloat16)  # OpenVINO converts from float32 and casts itself
         declared = self.__dict__.get("_declared")
         if declared is not None and declared != _loaded_shape(model):
             raise ConfigError(

@@ -62,7 +62,8 @@ def test_openvino_gives_the_vectors_of_sentence_transformers(precision, tmp_path
 
 
 @needs_openvino
-def test_a_layout_openvino_does_not_compile_stays_with_torch():
+def test_a_layout_openvino_does_not_compile_stays_with_torch(tmp_path):
+    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
@@ -73,6 +74,13 @@ def test_a_layout_openvino_does_not_compile_stays_with_torch():
     )
     assert not embed_openvino.supports(cls_pooled)
     assert embed_openvino.supports(Embedder(PACKAGED_EMBEDDING_MODEL, backend="torch").model)
+    # Given as a folder, such a model is embedded by torch, in the format asked for.
+    folder = tmp_path / "cls-pooled"
+    cls_pooled.save(str(folder))
+    embedder = Embedder(str(folder), precision="bfloat16")
+    vectors = embedder.embed(["Russia will be represented by Igor Kostyukov."])
+    assert embedder.runtime == "torch" and vectors.shape == (1, 384)
+    assert next(embedder.model.parameters()).dtype == torch.bfloat16
 
 
 @needs_openvino
