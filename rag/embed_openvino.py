@@ -13,9 +13,7 @@ tracing the torch model again.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -23,24 +21,21 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.offline import apply_offline_env, user_cache_dir
+
 if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
 IR_FILE = "embedder.xml"
-# OpenVINO's Python package reports usage to Google Analytics when it is imported (and on
-# every conversion) unless a consent file in the user's home says no; without its telemetry
-# package it falls back to its own no-op stub. This service never reaches the network.
-TELEMETRY_MODULE = "openvino_telemetry"
 # OpenVINO's performance mode for one request at a time: batches come from one caller.
 PERFORMANCE_HINT = "LATENCY"
 
 
 def import_openvino() -> Any:
-    """The openvino module, imported with its usage reporting replaced by its no-op stub."""
-    # A None entry makes ``import openvino_telemetry`` raise ImportError, which is how
-    # openvino itself detects a missing telemetry package.
-    sys.modules.setdefault(TELEMETRY_MODULE, None)  # type: ignore[arg-type]
+    """The openvino module, imported with its usage reporting replaced by its no-op stub
+    (``rag.offline.BLOCKED_MODULES``)."""
+    apply_offline_env()
     import openvino
 
     return openvino
@@ -75,8 +70,7 @@ def supports(model: SentenceTransformer) -> bool:
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/rag/openvino`` (``~/.cache/rag/openvino`` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rag" / "openvino"
+    return user_cache_dir("openvino")
 
 
 class OpenVinoEncoder:
@@ -138,7 +132,7 @@ def _convert(model: SentenceTransformer, inputs: list[str]) -> Any:
     """Trace the transformer with mean pooling into an OpenVINO model (float32 weights).
 
     OpenVINO's PyTorch front end is called directly, not through ``openvino.convert_model``:
-    that wrapper also sends usage reports (see ``TELEMETRY_MODULE``).
+    that wrapper also sends usage reports (kept out by ``rag.offline.BLOCKED_MODULES``).
     """
     import torch
 

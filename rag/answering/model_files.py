@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rag.errors import ModelFileError
+from rag.offline import user_cache_dir
 
 COPY_BLOCK_BYTES = 8 * 1024 * 1024
 STAMP_SUFFIX = ".verified.json"
@@ -90,8 +91,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/rag/models`` (``~/.cache/rag/models`` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rag" / "models"
+    return user_cache_dir("models")
 
 
 def _stamp_matches(path: Path, model: PackagedModel) -> bool:
