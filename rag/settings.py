@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     # Ask the model, over the one quoted sentence, whether it states the answer (one more
     # short call); an answer it does not confirm becomes the refusal.
     reader_confirm: bool = False
+    # Show a verified short answer in its sentence's own words, widened to whole words, a
+    # number's qualifier and a name's other words ("up to 3 pence", "King Malcolm III";
+    # rag/answering/span.py).
+    reader_complete_span: bool = True
+    # Cite up to this many other articles that hold a verified short answer as firmly as the
+    # passage the model chose (news: several outlets report the same fact).
+    reader_corroborating_citations: int = Field(2, ge=0)
     # A generated claim is held by a sentence when this share of its content terms (and all of
     # its names and numbers) occur there (rag/answering/verify.py).
     verify_min_share: float = Field(0.6, ge=0, le=1)

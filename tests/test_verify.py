@@ -216,3 +216,54 @@ def test_names_match_their_other_forms_and_number_words_are_numbers():
     rules = passage("The union approved internal rules for chargers.")
     approved = "What did the union approve?"
     assert not verify_claim("international rules", 1, approved, [rules], 0.6).supported
+
+
+WIRE_REPORT = passage(
+    "Igor Kostyukov, the head of Russian military intelligence, led Russia's delegation.",
+    title="Trilateral talks resume",
+    doc="wire",
+)
+OTHER_STORY = passage(
+    "Russia promoted Igor Kostyukov to admiral in 2018.",
+    title="GRU chief profile",
+    doc="profile",
+)
+SAME_ARTICLE = Passage(
+    Chunk(
+        "talks::1",
+        "talks",
+        1,
+        "Kostyukov led Russia's delegation again.",
+        300,
+        341,
+        "Abu Dhabi talks",
+    ),
+    0.5,
+)
+
+
+def test_other_articles_that_state_the_answer_are_cited_beside_it():
+    question = "Who led Russia's delegation?"
+    prepared = _prepared([TALKS, OTHER_STORY, SAME_ARTICLE, WIRE_REPORT], question)
+    checked = check_reading(ReaderReply(1, "Igor Kostyukov", ""), prepared, Settings())
+    # the wire report says it too; the profile names him but not as the delegation's head,
+    # and a second passage of the cited article adds no source
+    assert checked.text == "Igor Kostyukov [1][2]"
+    assert [c.doc_id for c in checked.citations] == ["talks", "wire"]
+    assert "led Russia's delegation" in checked.citations[1].quote
+    alone = check_reading(
+        ReaderReply(1, "Igor Kostyukov", ""),
+        prepared,
+        Settings(reader_corroborating_citations=0),
+    )
+    assert alone.text == "Igor Kostyukov [1]" and len(alone.citations) == 1
+
+
+def test_the_shown_answer_is_completed_from_its_quote():
+    prepared = _prepared([TALKS], "Who led Russia's delegation?")
+    checked = check_reading(ReaderReply(1, "Kostyukov", ""), prepared, Settings())
+    assert checked.text == "Igor Kostyukov [1]"
+    plain = check_reading(
+        ReaderReply(1, "Kostyukov", ""), prepared, Settings(reader_complete_span=False)
+    )
+    assert plain.text == "Kostyukov [1]"

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from rag.answering.cite import make_citation
 from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
-from rag.answering.verify import Verdict, verify_claim
+from rag.answering.span import complete_span
+from rag.answering.verify import Verdict, corroborations, verify_claim
 from rag.errors import InputError, InputTooLargeError, ProviderError
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage, Preview
@@ -217,12 +218,28 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
         return Checked(settings.refusal_text, [], True, unsupported=1)
     passage = prepared.passages[verdict.support.passage_index]
     citation = make_citation(1, passage, verdict.support.span)
-    shown = verdict.support.claim or claim
+    held = verdict.support.claim or claim
+    shown = held
+    if settings.reader_complete_span:
+        shown = complete_span(held, citation.quote, prepared.question)
+    others = corroborations(
+        verdict.support,
+        prepared.question,
+        prepared.passages,
+        settings.verify_min_share,
+        settings.reader_corroborating_citations,
+        prepared.rarity,
+    )
+    citations = [citation] + [
+        make_citation(n, prepared.passages[s.passage_index], s.span)
+        for n, s in enumerate(others, start=2)
+    ]
+    markers = "".join(f"[{c.n}]" for c in citations)
     return Checked(
-        f"{shown_quote(shown)} [1]",
-        [citation],
+        f"{shown_quote(shown)} {markers}",
+        citations,
         False,
-        unsupported=int(shown != claim),  # a removed apposition is a removed claim
+        unsupported=int(held != claim),  # a removed apposition is a removed claim
         recited=int(verdict.support.recited),
     )
 

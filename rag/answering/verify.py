@@ -245,22 +245,80 @@ def _holding_sentence(
 ) -> Span | None:
     """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
     is about the question: it shares ``min_question_share`` of the question's other terms."""
+    held = _held_in(claim, passage, question_terms, min_share, min_question_share)
+    return held[0] if held else None
+
+
+def _held_in(
+    claim: str,
+    passage: Passage,
+    question_terms: set[str],
+    min_share: float,
+    min_question_share: float,
+) -> tuple[Span, float] | None:
+    """The holding sentence of :func:`_holding_sentence` and its window's share of the
+    question's other terms."""
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
-    best: tuple[float, Span] | None = None
+    best: tuple[int, Span, float] | None = None
     for i, span in enumerate(spans):
         text = " ".join(texts[max(0, i - 1) : i + 2])
         if not _holds(claim, passage.chunk.title, text, question_terms, min_share):
             continue
         window = f"{passage.chunk.title} {text}"
-        if _covers_question(window, question_terms, claim_terms) < min_question_share:
+        coverage = _covers_question(window, question_terms, claim_terms)
+        if coverage < min_question_share:
             continue
         # The quote is the sentence itself that shares most with the claim.
         own = len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i]))
         if best is None or own > best[0]:
-            best = (own, span)
-    return best[1] if best else None
+            best = (own, span, coverage)
+    return (best[1], best[2]) if best else None
+
+
+def corroborations(
+    support: Support,
+    question: str,
+    passages: list[Passage],
+    min_share: float,
+    limit: int,
+    rarity: Callable[[str], float] | None = None,
+) -> list[Support]:
+    """Up to ``limit`` passages of other articles that hold the verified claim of
+    ``support`` as well as its own passage does: they meet the question's constraints, hold
+    the claim by the same rules, and their sentence window covers at least the share of the
+    question that the supporting window covers. Best-ranked first, one per article."""
+    if limit <= 0:
+        return []
+    question_terms = fact_terms(question)
+    own = _held_in(support.claim, passages[support.passage_index], question_terms, min_share, 0)
+    if own is None:
+        return []
+    seen = {passages[support.passage_index].chunk.doc_id}
+    found: list[Support] = []
+    for i, passage in enumerate(passages):
+        if len(found) >= limit:
+            break
+        if passage.chunk.doc_id in seen or not meets_question_constraints(
+            question, passage, rarity
+        ):
+            continue
+        held = _held_in(support.claim, passage, question_terms, min_share, own[1])
+        # The quote must itself state the claim: a neighbour holding it is enough for the
+        # model's own choice, not for a second source shown beside it.
+        if held is not None and _states(support.claim, sentence_text(passage, held[0])):
+            seen.add(passage.chunk.doc_id)
+            found.append(Support(i, held[0], recited=False, claim=support.claim))
+    return found
+
+
+def _states(claim: str, sentence: str) -> bool:
+    """Whether every number and content term of ``claim`` is in ``sentence`` itself."""
+    vocabulary = fact_terms(sentence)
+    return numbers(claim) <= numbers(sentence) and all(
+        _prefix_match(t, vocabulary) for t in fact_terms(claim)
+    )
 
 
 def _has_kind(claim: str, kind: str | None, question: str) -> bool:
