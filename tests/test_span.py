@@ -31,6 +31,7 @@ from rag.answering.span import complete_span
             "King Malcolm III of Scotland",
         ),
         ("Seattle", "The Seattle Storm lost.", "Seattle Storm"),
+        ("Brazil", "Brasilia, Brazil CNN — Results showed", "Brazil"),
         ("Kozak", "Ukraine was represented by Dmytro Kozak.", "Dmytro Kozak"),
         ("Igor Kostyukov", "It was led by Igor Kostyukov, head of the GRU.", "Igor Kostyukov"),
         (

@@ -54,6 +54,7 @@ _INNER = re.compile(r"[\w'’-]")  # characters that continue a word, hyphens in
 _CURRENCY = "$€£¥₹"
 _UNIT_AFTER = re.compile(r"\s?(?:%|per ?cent\b|percent\b)")
 _NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w.-]*")
+_ROMAN = re.compile(r"[IVXLC]+")
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 
 
@@ -140,6 +141,9 @@ def _name_end(sentence: str, end: int, asked: set[str]) -> int:
     while (following := _NAME_AFTER.match(sentence, end)) and _joins_name(
         following.group(1), asked
     ):
+        word = following.group(1)
+        if len(word) > 1 and word.isupper() and not _ROMAN.fullmatch(word):
+            break  # an acronym after a name is another name ("Brazil CNN —", a dateline)
         end = following.end()
     return end
 

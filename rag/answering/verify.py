@@ -83,6 +83,10 @@ MIN_ENTITY_SHARE = 0.5
 # paraphrase ("leads Russia's side" for "represented Russia") passes but a claim whose one
 # new word is absent ("quantum" Turing machines) does not.
 MIN_NOVEL_SHARE = 0.5
+# Share of the question's other terms that another article's stating sentence (with its
+# neighbours and title) must cover to be cited beside the answer: half, the "most of" of
+# the entity rule, or less when the model's own passage covers less.
+MIN_CORROBORATION_COVERAGE = 0.5
 
 
 def normalise_facts(text: str) -> str:
@@ -285,16 +289,19 @@ def corroborations(
     limit: int,
     rarity: Callable[[str], float] | None = None,
 ) -> list[Support]:
-    """Up to ``limit`` passages of other articles that hold the verified claim of
-    ``support`` as well as its own passage does: they meet the question's constraints, hold
-    the claim by the same rules, and their sentence window covers at least the share of the
-    question that the supporting window covers. Best-ranked first, one per article."""
+    """Up to ``limit`` passages of other articles that state the verified claim of
+    ``support`` too: they meet the question's constraints, a sentence of theirs holds every
+    word and number of the claim, and that sentence with its neighbours and title covers
+    half of the question's other terms (or as much as the supporting window does, if less).
+    Best-ranked first, one per article; the quote is the stating sentence most about the
+    question."""
     if limit <= 0:
         return []
     question_terms = fact_terms(question)
     own = _held_in(support.claim, passages[support.passage_index], question_terms, min_share, 0)
     if own is None:
         return []
+    min_coverage = min(own[1], MIN_CORROBORATION_COVERAGE)
     seen = {passages[support.passage_index].chunk.doc_id}
     found: list[Support] = []
     for i, passage in enumerate(passages):
@@ -304,13 +311,32 @@ def corroborations(
             question, passage, rarity
         ):
             continue
-        held = _held_in(support.claim, passage, question_terms, min_share, own[1])
+        span = _stating_sentence(support.claim, passage, question_terms, min_coverage)
+        if span is not None:
+            seen.add(passage.chunk.doc_id)
+            found.append(Support(i, span, recited=False, claim=support.claim))
+    return found
+
+
+def _stating_sentence(
+    claim: str, passage: Passage, question_terms: set[str], min_coverage: float
+) -> Span | None:
+    spans = passage_sentences(passage)
+    texts = [sentence_text(passage, s) for s in spans]
+    claim_terms = fact_terms(claim)
+    best: tuple[float, Span] | None = None
+    for i, span in enumerate(spans):
         # The quote must itself state the claim: a neighbour holding it is enough for the
         # model's own choice, not for a second source shown beside it.
-        if held is not None and _states(support.claim, sentence_text(passage, held[0])):
-            seen.add(passage.chunk.doc_id)
-            found.append(Support(i, held[0], recited=False, claim=support.claim))
-    return found
+        if not _states(claim, texts[i]):
+            continue
+        window = f"{passage.chunk.title} {' '.join(texts[max(0, i - 1) : i + 2])}"
+        if _covers_question(window, question_terms, claim_terms) < min_coverage:
+            continue
+        about = _covers_question(texts[i], question_terms, claim_terms)
+        if best is None or about > best[0]:
+            best = (about, span)
+    return best[1] if best else None
 
 
 def _states(claim: str, sentence: str) -> bool:
