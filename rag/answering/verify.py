@@ -84,7 +84,7 @@ MIN_ENTITY_SHARE = 0.5
 # new word is absent ("quantum" Turing machines) does not.
 MIN_NOVEL_SHARE = 0.5
 # Share of the question's other terms that another article's stating sentence (with its
-# neighbours and title) must cover to be cited beside the answer: half, the "most of" of
+# title) must cover to be cited beside the answer: half, the "most of" of
 # the entity rule, or less when the model's own passage covers less.
 MIN_CORROBORATION_COVERAGE = 0.5
 
@@ -291,8 +291,9 @@ def corroborations(
 ) -> list[Support]:
     """Up to ``limit`` passages of other articles that state the verified claim of
     ``support`` too: they meet the question's constraints, a sentence of theirs holds every
-    word and number of the claim, and that sentence with its neighbours and title covers
-    half of the question's other terms (or as much as the supporting window does, if less).
+    word and number of the claim, and that sentence with its article's title covers half of
+    the question's other terms (or as much as the supporting window does, if less): a
+    second source must be about the question in the very sentence it is quoted for.
     Best-ranked first, one per article; the quote is the stating sentence most about the
     question."""
     if limit <= 0:
@@ -330,7 +331,7 @@ def _stating_sentence(
         # model's own choice, not for a second source shown beside it.
         if not _states(claim, texts[i]):
             continue
-        window = f"{passage.chunk.title} {' '.join(texts[max(0, i - 1) : i + 2])}"
+        window = f"{passage.chunk.title} {texts[i]}"
         if _covers_question(window, question_terms, claim_terms) < min_coverage:
             continue
         about = _covers_question(texts[i], question_terms, claim_terms)
