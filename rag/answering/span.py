@@ -54,6 +54,9 @@ _INNER = re.compile(r"[\w'’-]")  # characters that continue a word, hyphens in
 _CURRENCY = "$€£¥₹"
 _UNIT_AFTER = re.compile(r"\s?(?:%|per ?cent\b|percent\b)")
 _NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w.-]*")
+# The next word of a name, after "of" or "of the" where it has them ("King Malcolm III of
+# Scotland", "Bank of England").
+_NAME_AFTER = re.compile(r" (?:of (?:the )?)?([A-ZÀ-ÖØ-Þ][\w-]*)")
 _ROMAN = re.compile(r"[IVXLC]+")
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 
@@ -69,7 +72,7 @@ def complete_span(claim: str, sentence: str, question: str = "") -> str:
     start, end = _whole_words(sentence, *found)
     if _NAME_WORD.match(sentence, start):
         start, end = _with_name_words(sentence, start, end, asked)
-    else:  # a qualifier taken before a number is no name ("Nearly 3,000", not "... Protestants")
+    else:  # a number widened by its qualifier takes no name after it ("Nearly 3,000" fled)
         start, end = _with_number_parts(sentence, start, end)
     start = _with_hyphenated_modifier(sentence, start, asked)
     # The claim's own words keep the model's casing ("Paris", not a dateline's "PARIS").
@@ -121,9 +124,9 @@ def _with_name_words(sentence: str, start: int, end: int, asked: set[str]) -> tu
 
 
 def _name_start(sentence: str, start: int, asked: set[str]) -> int:
-    """Where the name ending at ``start`` begins: capitalised words, "of"/"and"/"the"/"for"
-    between them. A run cut off at a connector ("State" of a sentence-initial "Secretary of
-    State") is a fragment and is not taken."""
+    """Where the name ending at ``start`` begins: capitalised words, "of"/"the"/"for" between
+    them (never "and": "Macron and Scholz" are two names). A run cut off at a connector
+    ("State" of a sentence-initial "Secretary of State") is a fragment and is not taken."""
     taken = cursor = start
     while (previous := _word_before(sentence, cursor)) is not None:
         word_start, word = previous
@@ -146,11 +149,6 @@ def _name_end(sentence: str, end: int, asked: set[str]) -> int:
             break  # an acronym after a name is another name ("Brazil CNN —", a dateline)
         end = following.end()
     return end
-
-
-# The next word of a name, after "of" or "of the" where it has them ("King Malcolm III of
-# Scotland", "Bank of England").
-_NAME_AFTER = re.compile(r" (?:of (?:the )?)?([A-ZÀ-ÖØ-Þ][\w-]*)")
 
 
 def _word_before(sentence: str, start: int) -> tuple[int, str] | None:
