@@ -226,7 +226,6 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
         verdict.support,
         prepared.question,
         prepared.passages,
-        settings.verify_min_share,
         settings.reader_corroborating_citations,
         prepared.rarity,
     )

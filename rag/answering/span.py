@@ -71,7 +71,7 @@ def complete_span(claim: str, sentence: str, question: str = "") -> str:
     asked = {w.lower() for w in _WORD.findall(question)}
     start, end = _whole_words(sentence, *found)
     if _NAME_WORD.match(sentence, start):
-        start, end = _with_name_words(sentence, start, end, asked)
+        start, end = _name_start(sentence, start, asked), _name_end(sentence, end, asked)
     else:  # a number widened by its qualifier takes no name after it ("Nearly 3,000" fled)
         start, end = _with_number_parts(sentence, start, end)
     start = _with_hyphenated_modifier(sentence, start, asked)
@@ -117,10 +117,6 @@ def _with_number_parts(sentence: str, start: int, end: int) -> tuple[int, int]:
             start = len(before) - len(qualifier)
             break
     return start, end
-
-
-def _with_name_words(sentence: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
-    return _name_start(sentence, start, asked), _name_end(sentence, end, asked)
 
 
 def _name_start(sentence: str, start: int, asked: set[str]) -> int:

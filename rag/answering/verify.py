@@ -160,6 +160,9 @@ class Support:
     span: Span
     recited: bool
     claim: str = ""  # the form of the claim that is held (its head, when the rest is not)
+    # Share of the question's other terms the holding sentence's window covers (for the
+    # model's own claim; second sources are chosen by it and leave it 0).
+    coverage: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -246,22 +249,10 @@ def _holding_sentence(
     question_terms: set[str],
     min_share: float,
     min_question_share: float,
-) -> Span | None:
-    """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
-    is about the question: it shares ``min_question_share`` of the question's other terms."""
-    held = _held_in(claim, passage, question_terms, min_share, min_question_share)
-    return held[0] if held else None
-
-
-def _held_in(
-    claim: str,
-    passage: Passage,
-    question_terms: set[str],
-    min_share: float,
-    min_question_share: float,
 ) -> tuple[Span, float] | None:
-    """The holding sentence of :func:`_holding_sentence` and its window's share of the
-    question's other terms."""
+    """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
+    is about the question, and the share of the question's other terms its window covers
+    (at least ``min_question_share``)."""
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
@@ -285,7 +276,6 @@ def corroborations(
     support: Support,
     question: str,
     passages: list[Passage],
-    min_share: float,
     limit: int,
     rarity: Callable[[str], float] | None = None,
 ) -> list[Support]:
@@ -299,10 +289,7 @@ def corroborations(
     if limit <= 0:
         return []
     question_terms = fact_terms(question)
-    own = _held_in(support.claim, passages[support.passage_index], question_terms, min_share, 0)
-    if own is None:
-        return []
-    min_coverage = min(own[1], MIN_CORROBORATION_COVERAGE)
+    min_coverage = min(support.coverage, MIN_CORROBORATION_COVERAGE)
     seen = {passages[support.passage_index].chunk.doc_id}
     found: list[Support] = []
     for i, passage in enumerate(passages):
@@ -387,11 +374,13 @@ def verify_claim(
     eligible = [i for i in order if meets_question_constraints(question, passages[i], rarity)]
     for candidate in _claim_forms(claim):
         for i in eligible:
-            span = _holding_sentence(
+            held = _holding_sentence(
                 candidate, passages[i], question_terms, min_share, min_question_share
             )
-            if span is not None:
-                return Verdict(Support(i, span, recited=i != cited - 1, claim=candidate))
+            if held is not None:
+                span, coverage = held
+                recited = i != cited - 1
+                return Verdict(Support(i, span, recited, claim=candidate, coverage=coverage))
     return Verdict(None, "no retrieved passage states the claim")
 
 
