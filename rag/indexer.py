@@ -33,6 +33,9 @@ class IndexProgress:
     bytes_total: int
     seconds: float
     done: bool = False
+    # Bytes of documents already stored unchanged: read and hashed, never embedded, so a
+    # resumed run must not count them in the rate that predicts the time left.
+    bytes_unchanged: int = 0
 
     @property
     def fraction(self) -> float:
@@ -41,12 +44,14 @@ class IndexProgress:
 
     @property
     def seconds_left(self) -> float | None:
-        """Time left at the rate so far, or None before there is a rate."""
+        """Time left at the rate so far over the bytes that needed work, or None before
+        there is a rate."""
         if self.done:
             return 0.0
-        if self.bytes_read <= 0 or self.seconds <= 0:
+        worked = self.bytes_read - self.bytes_unchanged
+        if worked <= 0 or self.seconds <= 0:
             return None
-        return self.seconds * (self.bytes_total - self.bytes_read) / self.bytes_read
+        return self.seconds * (self.bytes_total - self.bytes_read) / worked
 
 
 Progress = Callable[[IndexProgress], None]
@@ -183,6 +188,7 @@ def index_paths(
     settings = corpus.settings
     reading = ReadProgress()
     seen: set[str] = set()
+    unchanged_bytes = 0
 
     def tell(done: bool = False) -> None:
         if progress:
@@ -194,6 +200,7 @@ def index_paths(
                     reading.bytes_total,
                     time.perf_counter() - started,
                     done,
+                    unchanged_bytes,
                 )
             )
 
@@ -201,7 +208,9 @@ def index_paths(
         catalogue = corpus.documents()
         known = {doc_id: info.content_hash for doc_id, info in catalogue.items()}
         writer = _Writer(corpus, {d: info.chunks for d, info in catalogue.items()}, tell)
+        bytes_before = 0  # bytes read up to the previous item: its size is the difference
         for item in iter_documents(paths, settings.max_file_bytes, reading):
+            item_bytes, bytes_before = reading.bytes_read - bytes_before, reading.bytes_read
             if isinstance(item, Skipped):
                 if item.quiet:
                     report.unsupported += 1
@@ -214,6 +223,7 @@ def index_paths(
             seen.add(item.doc_id)
             if known.get(item.doc_id) == item.content_hash:
                 report.unchanged += 1
+                unchanged_bytes += item_bytes
             else:
                 (report.updated if item.doc_id in known else report.added).append(item.doc_id)
                 writer.add(item)

@@ -90,3 +90,22 @@ def test_time_left_is_unknown_before_anything_is_read():
     state = IndexProgress(0, 0, 0, 1000, 2.0)
     assert state.seconds_left is None
     assert describe(state).endswith("0:02 elapsed, ? left")
+
+
+def test_a_resumed_run_predicts_time_from_the_documents_it_embeds():
+    # 600 of 1,000 bytes read in 10 s, 500 of them documents already stored: the 100 bytes
+    # that were embedded set the rate, so 400 bytes left take 40 s, not 6.7 s.
+    state = IndexProgress(60, 10, 600, 1000, 10.0, bytes_unchanged=500)
+    assert state.seconds_left == 40.0
+    assert IndexProgress(50, 0, 500, 1000, 3.0, bytes_unchanged=500).seconds_left is None
+
+
+def test_a_second_run_counts_the_stored_documents_as_unchanged(make_service, seed_copy):
+    service = make_service()
+    service.index([seed_copy])
+    states: list[IndexProgress] = []
+    report = service.index([seed_copy], progress=states.append)
+    assert report.unchanged == 5 and report.chunks_written == 0
+    final = states[-1]
+    assert final.bytes_unchanged == final.bytes_read == final.bytes_total
+    assert all(s.seconds_left is None for s in states if not s.done)
