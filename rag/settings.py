@@ -110,8 +110,9 @@ class Settings(BaseSettings):
     # "passages": whole passages and a free-text reply with [n] markers.
     llm_reader: Literal["evidence", "passages"] = "evidence"
     # The evidence prompt holds at most this many sentences and characters of article text.
-    # Prefill of the uncached evidence is the local model's first-token wait; 600 characters
-    # read as well as 1,000 on every set (docs/evaluation.md).
+    # Prefill of the uncached evidence is the local model's first-token wait. Against 1,000,
+    # 600 characters gained refusals on the seeds and SQuAD and kept RealTimeQA's answers,
+    # for more false refusals there (docs/evaluation.md, "A smaller prompt").
     reader_sentences: int = Field(6, ge=1)
     reader_max_chars: int = Field(600, ge=200)
     # Let the LLM rewrite follow-up questions for search. None: remote models do, the local
