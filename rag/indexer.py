@@ -188,7 +188,7 @@ def index_paths(
     settings = corpus.settings
     reading = ReadProgress()
     seen: set[str] = set()
-    unchanged_bytes = 0
+    bytes_unchanged = 0
 
     def tell(done: bool = False) -> None:
         if progress:
@@ -200,7 +200,7 @@ def index_paths(
                     reading.bytes_total,
                     time.perf_counter() - started,
                     done,
-                    unchanged_bytes,
+                    bytes_unchanged,
                 )
             )
 
@@ -223,7 +223,7 @@ def index_paths(
             seen.add(item.doc_id)
             if known.get(item.doc_id) == item.content_hash:
                 report.unchanged += 1
-                unchanged_bytes += item_bytes
+                bytes_unchanged += item_bytes
             else:
                 (report.updated if item.doc_id in known else report.added).append(item.doc_id)
                 writer.add(item)
