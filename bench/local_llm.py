@@ -83,20 +83,24 @@ class ChatSpy:
 
 
 def reader_request(corpus: Any, prepared: Any, settings: Any) -> dict[str, Any] | None:
-    """The request the evidence reader sends for ``prepared`` (None: no evidence, no call)."""
+    """The llama.cpp request the evidence reader makes for ``prepared`` (None: no evidence,
+    no call), with the local provider's prefilled JSON opening."""
     from rag.answering import reader
+    from rag.answering.json_opening import with_opening
     from rag.answering.pipeline import _evidence
 
     evidence = _evidence(corpus, prepared)
     if not evidence.blocks:
         return None
     messages = reader.build_reader_messages(prepared.question, evidence, prepared.history, settings)
-    return {
-        "messages": messages,
-        "temperature": settings.llm_temperature,
-        "max_tokens": reader.READER_MAX_TOKENS,
-        "response_format": reader._response_format(evidence),
-    }
+    return with_opening(
+        {
+            "messages": messages,
+            "temperature": settings.llm_temperature,
+            "max_tokens": reader.READER_MAX_TOKENS,
+            "response_format": reader._response_format(evidence),
+        }
+    )
 
 
 def _llama_figures(reply: Any) -> dict[str, Any]:

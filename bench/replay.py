@@ -3,6 +3,8 @@
 A change to what happens *after* the model (verification, citation, refusal) can then be
 scored on hundreds of questions in a minute instead of an hour: the prompt is the key, so
 any change to retrieval, evidence or prompts misses the cache and asks the model again.
+The key is what litellm is given: a change inside the local provider (the llama.cpp request
+it builds, such as its prefilled JSON opening) is not in it, so give such a run a new folder.
 
     .venv/bin/python -m bench.replay --replies bench/.cache/replies -- \\
         eval tests/eval/seeds.jsonl --corpus seeds --json /tmp/seeds.json

@@ -78,7 +78,9 @@ def test_streamed_answer_previews_the_sources_then_streams_then_verifies(local_s
     assert isinstance(final, Answer) and deltas
     assert_verified(final)
     if not final.abstained:
-        assert "".join(deltas).strip() == _MARKER.sub("", final.answer).strip()
+        # Verification may complete the streamed span from its sentence ("Rustem Umerov" ->
+        # "Security Council Secretary Rustem Umerov"), never show something else.
+        assert "".join(deltas).strip() in _MARKER.sub("", final.answer).strip()
 
 
 FORGERY_ID = "forged-cup"
@@ -235,3 +237,27 @@ def test_openai_compatible_stream_carries_model_tokens(local_server):
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     assert "Kostyukov" in text and text.rstrip().endswith("[1]")
     assert chunks[-1]["rag"]["model"] == DEFAULT_LLM_MODEL
+
+
+def test_a_prefilled_json_reply_streams_and_assembles_whole(local_service):
+    from rag.answering.json_opening import with_opening
+    from rag.answering.local import local_config, runtime
+    from rag.answering.reader import _CHECK_FORMAT
+
+    model = runtime(local_config(local_service.settings))
+    request = with_opening(
+        {
+            "messages": [{"role": "user", "content": "Is Paris in France? Reply in JSON."}],
+            "max_tokens": 12,
+            "response_format": _CHECK_FORMAT,
+        }
+    )
+    assert request["messages"][-1]["role"] == "assistant"
+    streamed = "".join(
+        (c["choices"][0].get("delta") or {}).get("content") or ""
+        for c in model.chat_stream(request)
+        if c.get("choices")
+    )
+    whole = model.chat(request)["choices"][0]["message"]["content"]
+    assert json.loads(streamed) == json.loads(whole)
+    assert isinstance(json.loads(whole)["stated"], bool)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.answering.json_opening import prefill_of, with_opening
 from rag.errors import ModelFileError, ProviderBusyError, ProviderError
 
 if TYPE_CHECKING:
@@ -207,11 +208,16 @@ class LocalRuntime:
         Returns whether it was stopped so, before the reply's end."""
         failure: list[Any] = []
         stopped: list[bool] = []
+        # llama.cpp streams only what follows an assistant prefill; put it back in front, so
+        # a streamed reply reads whole like a non-streamed one (which includes it).
+        prefill = [_content_chunk(prefill_of(request))] if prefill_of(request) else []
 
         def on_chunk(chunk: Any) -> bool:
             if isinstance(chunk, dict) and "error" in chunk:
                 failure.append(chunk)
                 return True
+            if prefill:
+                take(prefill.pop())
             take(chunk)
             if stop():
                 stopped.append(True)
@@ -225,6 +231,10 @@ class LocalRuntime:
         if failure:
             raise ProviderError(f"the local model failed: {_error_text(failure[0])}")
         return bool(stopped)
+
+
+def _content_chunk(text: str) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
 
 
 def _deadline(timeout_s: float | None) -> float | None:
@@ -287,11 +297,12 @@ def loaded_runtimes() -> list[LocalRuntime]:
 
 
 def _request(messages: list, optional_params: dict) -> dict[str, Any]:
+    """The llama.cpp request: the forwarded fields, a JSON reply's fixed opening prefilled."""
     request: dict[str, Any] = {"messages": messages}
     for key in _FORWARDED:
         if optional_params.get(key) is not None:
             request[key] = optional_params[key]
-    return request
+    return with_opening(request)
 
 
 def _config_from(optional_params: dict) -> LocalConfig:
