@@ -9,6 +9,7 @@
 | `verify.py` | checks every generated claim against the passages; re-cites or removes |
 | `llm.py` | litellm calls, provider errors, the free-text prompt path |
 | `local.py` | the in-process xllamacpp model behind a litellm custom provider |
+| `json_opening.py` | the fixed start of a JSON reply, prefilled for the local model |
 | `model_files.py` | the packaged GGUF model: join its parts once, check its SHA-256 |
 | `cite.py` | turns (passage, sentence) into a `Citation` with article offsets |
 | `followup.py` | expands a follow-up question with the previous one, without an LLM |
