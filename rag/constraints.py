@@ -108,13 +108,11 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
-def years(text: str) -> set[int]:
-    """The years a text names ("in 2021" -> 2021; not "$2021", "2021.5" or "2021%")."""
+def _years(text: str) -> set[int]:
     return {int(m.group(1)) for m in _YEAR.finditer(text)}
 
 
-def quarters(text: str) -> set[int]:
-    """The quarters a text names: "Q1", "1Q", "first quarter" -> 1."""
+def _quarters(text: str) -> set[int]:
     out = set()
     for m in _QUARTER.finditer(text):
         out.add(int(m.group(1) or m.group(2) or _ORDINAL_QUARTER[m.group(3).lower()]))
@@ -145,13 +143,13 @@ def relative_window(question: str, as_of: date) -> tuple[str, str] | None:
 def question_constraints(question: str, as_of: date | None = None) -> Constraints:
     """The years, quarters, dates and (other) numbers named in ``question``, and the window
     of a relative time it names, as of ``as_of`` (default today)."""
-    named_years = years(question)
+    years = _years(question)
     month_days = _month_days(question)
-    numbers = _numbers(question) - {str(y) for y in named_years} - {str(d) for _, d in month_days}
+    numbers = _numbers(question) - {str(y) for y in years} - {str(d) for _, d in month_days}
     return Constraints(
-        years=frozenset(named_years),
+        years=frozenset(years),
         numbers=frozenset(numbers),
-        quarters=frozenset(quarters(question)),
+        quarters=frozenset(_quarters(question)),
         month_days=frozenset(month_days),
         month_years=frozenset(_month_years(question)),
         window=relative_window(question, as_of or date.today()),
@@ -171,13 +169,13 @@ def met_share(constraints: Constraints, text: str, date: str | None) -> float:
         year, month, day = int(date[:4]), int(date[5:7]), int(date[8:10])
     met = 0
     if constraints.years:
-        stated = years(text)
+        stated = _years(text)
         met += sum(1 for y in constraints.years if y in stated or y == year)
     if constraints.numbers:
         stated_numbers = _numbers(text)
         met += len(constraints.numbers & stated_numbers)
     if constraints.quarters:
-        met += len(constraints.quarters & quarters(text))
+        met += len(constraints.quarters & _quarters(text))
     if constraints.month_days:
         stated_days = _month_days(text)
         met += sum(1 for md in constraints.month_days if md in stated_days or md == (month, day))

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.extractive import expected_type, has_answer_type, question_entities
-from rag.constraints import quarters, years
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -57,6 +56,7 @@ _UNITS = (
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
 _TENS |= {"eighty": 80, "ninety": 90}
 _NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
 _COMPOUND_NUMBER = re.compile(
@@ -66,6 +66,8 @@ _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
+_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 # Capitalised words in a row, "of"/"and"/"the"/"for" allowed between them (in a name, not
@@ -135,6 +137,14 @@ def initialisms(text: str) -> set[str]:
     return found
 
 
+def quarters(text: str) -> set[int]:
+    """Quarters a text names: "Q1", "first quarter" -> 1."""
+    found = set()
+    for digit, word in _QUARTER.findall(text):
+        found.add(int(digit) if digit else _ORDINALS[word.lower()])
+    return found
+
+
 def _prefix_match(term: str, vocabulary: set[str]) -> bool:
     if term in vocabulary:
         return True
@@ -177,10 +187,10 @@ def meets_question_constraints(
     in the index) when given: a name every article uses tells no passage apart."""
     chunk = passage.chunk
     context = f"{chunk.title}\n{chunk.text}"
-    asked_years = years(question)
-    if asked_years:
-        have = years(context) | years(chunk.date[:4] if chunk.date else "")
-        if not asked_years <= have:
+    years = set(_YEAR.findall(question))
+    if years:
+        have = set(_YEAR.findall(context)) | ({chunk.date[:4]} if chunk.date else set())
+        if not years <= have:
             return False
     asked_quarters = quarters(question)
     if asked_quarters and not asked_quarters <= quarters(context):
