@@ -43,16 +43,22 @@ def with_opening(request: dict[str, Any]) -> dict[str, Any]:
 
     A request that already ends with an assistant turn is left as it is (it has a prefill).
     """
-    messages = list(request.get("messages") or [])
     opening = json_opening(request.get("response_format"))
-    if not opening or (messages and messages[-1].get("role") == "assistant"):
+    if not opening or _assistant_turn(request) is not None:
         return request
-    return dict(request, messages=[*messages, {"role": "assistant", "content": opening}])
+    messages = [*(request.get("messages") or []), {"role": "assistant", "content": opening}]
+    return dict(request, messages=messages)
 
 
 def prefill_of(request: dict[str, Any]) -> str:
     """The text a request's trailing assistant turn already holds (``""`` if none)."""
+    turn = _assistant_turn(request)
+    return str(turn.get("content") or "") if turn is not None else ""
+
+
+def _assistant_turn(request: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's last message when it is the assistant's (a prefill), else None."""
     messages = request.get("messages") or []
     if messages and messages[-1].get("role") == "assistant":
-        return str(messages[-1].get("content") or "")
-    return ""
+        return messages[-1]
+    return None

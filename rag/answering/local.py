@@ -210,7 +210,8 @@ class LocalRuntime:
         stopped: list[bool] = []
         # llama.cpp streams only what follows an assistant prefill; put it back in front, so
         # a streamed reply reads whole like a non-streamed one (which includes it).
-        prefill = [_content_chunk(prefill_of(request))] if prefill_of(request) else []
+        prefilled = prefill_of(request)
+        prefill = [_content_chunk(prefilled)] if prefilled else []  # taken before chunk one
 
         def on_chunk(chunk: Any) -> bool:
             if isinstance(chunk, dict) and "error" in chunk:
