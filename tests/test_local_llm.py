@@ -259,5 +259,9 @@ def test_a_prefilled_json_reply_streams_and_assembles_whole(local_service):
         if c.get("choices")
     )
     whole = model.chat(request)["choices"][0]["message"]["content"]
-    assert json.loads(streamed) == json.loads(whole)
-    assert isinstance(json.loads(whole)["stated"], bool)
+    # Each reply is whole JSON that begins with the prefilled opening. The two values are not
+    # compared: the second call reads the first's cached prompt, and llama.cpp's arithmetic
+    # (so a near-tie yes/no) can differ between a cached and an uncached prefill.
+    for reply in (streamed, whole):
+        assert reply.startswith('{"stated": ')
+        assert isinstance(json.loads(reply)["stated"], bool)
