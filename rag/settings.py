@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     # Ask the model, over the one quoted sentence, whether it states the answer (one more
     # short call); an answer it does not confirm becomes the refusal.
     reader_confirm: bool = False
+    # Ask once more, in the same conversation, when the answer only repeats the question's
+    # words ("Who is X?" answered "X"); the second answer is checked like the first.
+    reader_reask_echo: bool = True
     # Show a verified short answer in its sentence's own words, widened to whole words, a
     # number's qualifier and a name's other words ("up to 3 pence", "King Malcolm III";
     # rag/answering/span.py).

@@ -265,3 +265,43 @@ def test_a_prefilled_json_reply_streams_and_assembles_whole(local_service):
     for reply in (streamed, whole):
         assert reply.startswith('{"stated": ')
         assert isinstance(json.loads(reply)["stated"], bool)
+
+
+def test_an_answer_that_only_repeats_the_question_is_asked_once_more(local_service):
+    from rag.answering.pipeline import _evidence, _reasked, check_reading, prepare
+    from rag.answering.reader import ReaderReply, build_reader_messages
+
+    corpus, settings = local_service.corpus, local_service.settings
+    question = "Who is Philip Breedlove?"
+    prepared = prepare(corpus, question, None, None, None)
+    evidence = _evidence(corpus, prepared)
+    # The fault injected: the first reply names only the question's subject.
+    echo = ReaderReply(
+        1,
+        "Philip Breedlove",
+        '{"answer": "Philip Breedlove", "passage": 1}',
+        messages=tuple(build_reader_messages(question, evidence, None, settings)),
+    )
+    refused = check_reading(echo, prepared, settings)
+    assert refused.abstained and refused.echoed and refused.unsupported == 1
+
+    checked, again = _reasked(refused, echo, evidence, prepared, settings)
+    assert len(again.messages) == 4 and again.messages[-1]["role"] == "user"
+    assert "only repeats" in again.messages[-1]["content"]
+    assert again.raw and again.raw != echo.raw  # the model was asked, and said something new
+    assert not checked.echoed and checked.unsupported >= 1
+    if not checked.abstained:
+        claim = _MARKER.sub("", checked.text)
+        assert fact_terms(claim) - fact_terms(question), "the new answer adds to the question"
+        assert fact_terms(claim) & fact_terms(checked.citations[0].quote)
+
+
+def test_reasking_is_a_setting(local_service):
+    from rag.answering.pipeline import _reasked, check_reading, prepare
+    from rag.answering.reader import ReaderReply
+
+    settings = local_service.settings.model_copy(update={"reader_reask_echo": False})
+    prepared = prepare(local_service.corpus, "Who is Philip Breedlove?", None, None, None)
+    echo = ReaderReply(1, "Philip Breedlove", "")
+    refused = check_reading(echo, prepared, settings)
+    assert _reasked(refused, echo, None, prepared, settings) == (refused, echo)

@@ -88,6 +88,14 @@ def test_repeating_the_question_is_not_an_answer():
     assert not verdict.supported
 
 
+def test_a_bare_yes_or_no_is_not_held_by_a_sentence_that_uses_the_word():
+    text = passage("The output is more complex: it isn't just yes or no.", title="Output")
+    question = "Is the output simple or complex?"
+    verdict = verify_claim("Yes.", 1, question, [text], 0.6)
+    assert not verdict.supported and "yes or no" in verdict.reason
+    assert verify_claim("The output", 1, "What is more complex?", [text], 0.6).supported
+
+
 def _prepared(passages: list[Passage], question: str) -> Prepared:
     return Prepared(question, [], question, passages, None, 0.0)
 

@@ -254,6 +254,20 @@ class Reply:
         }
         return {k: round(float(v), 2) for k, v in figures.items() if v is not None}
 
+    def plus(self, other: Reply) -> Reply:
+        """Both calls' costs (the text is ``other``'s): a second turn adds its tokens and time."""
+
+        def add(a: float | None, b: float | None) -> float | None:
+            return None if a is None and b is None else (a or 0) + (b or 0)
+
+        return Reply(
+            other.text,
+            add(self.prompt_tokens, other.prompt_tokens),
+            add(self.cached_tokens, other.cached_tokens),
+            add(self.completion_tokens, other.completion_tokens),
+            add(self.model_ms, other.model_ms),
+        )
+
     def take_usage(self, response: Any) -> None:
         """Read usage and llama.cpp timings off a litellm response or final stream chunk."""
         usage = getattr(response, "usage", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from rag.answering.cite import make_citation
 from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
 from rag.answering.span import complete_span
-from rag.answering.verify import Verdict, corroborations, verify_claim
+from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
 from rag.errors import InputError, InputTooLargeError, ProviderError
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage, Preview
@@ -135,6 +136,7 @@ class Checked:
     unsupported: int = 0
     recited: int = 0
     invalid: int = 0
+    echoed: bool = False  # refused because the claim only repeated the question
 
 
 def _result(
@@ -215,7 +217,8 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
     claim = _MARKERS_AT_END.sub("", reading.answer).strip()
     verdict = _verify(claim, reading.passage, prepared, settings)
     if verdict.support is None:
-        return Checked(settings.refusal_text, [], True, unsupported=1)
+        echoed = verdict.reason == ECHOES_QUESTION
+        return Checked(settings.refusal_text, [], True, unsupported=1, echoed=echoed)
     passage = prepared.passages[verdict.support.passage_index]
     citation = make_citation(1, passage, verdict.support.span)
     held = verdict.support.claim or claim
@@ -256,9 +259,37 @@ def _answer_by_reader(corpus: Corpus, prepared: Prepared, started: float) -> Ans
         reading = read(prepared.question, evidence, prepared.history, settings)
     except ProviderError as exc:
         return _fallback(corpus, prepared, started, exc)
-    checked = check_reading(reading, prepared, settings)
+    checked, reading = _reasked(
+        check_reading(reading, prepared, settings), reading, evidence, prepared, settings
+    )
     checked = _confirmed(checked, reading, prepared, settings)
     return _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
+
+
+def _reasked(
+    checked: Checked,
+    reading: ReaderReply,
+    evidence: Evidence,
+    prepared: Prepared,
+    settings: Settings,
+) -> tuple[Checked, ReaderReply]:
+    """With ``reader_reask_echo``: an answer refused for only repeating the question is asked
+    once more in the same conversation, and the new answer is checked the same way. A
+    provider failure keeps the refusal."""
+    if not settings.reader_reask_echo or not checked.echoed:
+        return checked, reading
+    from rag.answering.reader import reask
+
+    try:
+        again = reask(reading, evidence, settings)
+    except ProviderError:
+        return checked, reading
+    if reading.reply is not None and again.reply is not None:
+        again = dataclasses.replace(again, reply=reading.reply.plus(again.reply))
+    rechecked = check_reading(again, prepared, settings)
+    rechecked.unsupported += checked.unsupported
+    rechecked.echoed = False
+    return rechecked, again
 
 
 def _confirmed(
@@ -375,7 +406,10 @@ def _stream_by_reader(
     except ProviderError as exc:
         yield _fallback(corpus, prepared, started, exc)
         return
-    checked = _confirmed(check_reading(reading, prepared, settings), reading, prepared, settings)
+    checked, reading = _reasked(
+        check_reading(reading, prepared, settings), reading, evidence, prepared, settings
+    )
+    checked = _confirmed(checked, reading, prepared, settings)
     yield _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
 
 

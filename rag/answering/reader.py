@@ -268,3 +268,21 @@ def confirm(reading: ReaderReply, claim: str, sentence: str, settings: Settings)
     except (json.JSONDecodeError, AttributeError):
         stated = "true" in reply.text.lower()
     return bool(stated)
+
+
+def reask(reading: ReaderReply, evidence: Evidence, settings: Settings) -> ReaderReply:
+    """Ask once more, in the same conversation, after an answer that only repeated the
+    question's words; the excerpts are already in the KV cache, so only the new turn is read."""
+    prompt = render_prompt("reader_reask", settings.prompts_dir, answer=escape_text(reading.answer))
+    messages = [
+        *reading.messages,
+        {"role": "assistant", "content": reading.raw},
+        {"role": "user", "content": prompt.strip()},
+    ]
+    reply = complete_reply(
+        messages,
+        settings,
+        max_tokens=READER_MAX_TOKENS,
+        response_format=_response_format(evidence),
+    )
+    return dataclasses.replace(parse_reply(reply.text, reply), messages=tuple(messages))

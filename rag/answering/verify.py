@@ -31,6 +31,11 @@ from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
 
+# Why a claim that says nothing new is refused; the pipeline may ask the model once more.
+ECHOES_QUESTION = "the claim only repeats the question"
+# A bare "yes" or "no": a sentence holds its word ("just yes or no") without stating it, so
+# word overlap cannot verify it.
+_BARE_YES_NO = re.compile(r"(?i)^\W*(?:yes|no)\W*$")
 # Entity terms match by a shared prefix this long (or the whole shorter word), so that
 # "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
 ENTITY_PREFIX = 5
@@ -361,9 +366,11 @@ def verify_claim(
     ``rarity`` weighs the question's entities (see :func:`meets_question_constraints`)."""
     if not fact_terms(claim):
         return Verdict(None, "the claim has no content words")
+    if _BARE_YES_NO.match(claim):
+        return Verdict(None, "a bare yes or no is not a fact a sentence can be checked for")
     question_terms = fact_terms(question)
     if fact_terms(claim) <= question_terms:
-        return Verdict(None, "the claim only repeats the question")
+        return Verdict(None, ECHOES_QUESTION)
     kind = expected_type(question)
     if not _has_kind(claim, kind, question):
         return Verdict(None, f"the question asks for a {kind}; the claim names none")
