@@ -5,10 +5,10 @@ News questions often differ from the wrong passages only by a time or a figure: 
 the 61st. Word matching weighs such tokens little (a year is in half of all news pages), so
 they are checked apart: each thing the question names is a constraint, and a passage meets
 it when its text or title states it, or, for a year, month or date, when its article's date
-falls there. A relative time ("this week", "yesterday", "recently") is a constraint too,
-counted back from the date the question is asked as of (today unless the caller says): an
-article dated inside that window meets it. :func:`met_share` is the share of constraints
-met, which the ranking adds to the fused score (``rag.retrieve``).
+falls there. A relative time ("this week", "yesterday", "recently", "next month") is a
+constraint too, counted back from the date the question is asked as of (today unless the
+caller says): an article dated inside that window meets it. :func:`met_share` is the share
+of constraints met, which the ranking adds to the fused score (``rag.retrieve``).
 """
 
 from __future__ import annotations
@@ -42,17 +42,23 @@ _UNIT_AFTER = re.compile(r"\s*(?:%|percent|per cent|million|billion|trillion)", 
 
 
 # Relative times and how many days back from the as-of date each reaches (a day more than
-# the phrase says: articles are dated in their own time zone).
+# the phrase says: articles are dated in their own time zone). A coming time ("next week",
+# "soon") is reported before it, so it reaches back as far as the same span.
 _RELATIVE_DAYS = (
-    (r"today|tonight|this (?:morning|afternoon|evening)", 2),
+    (r"today|tonight|this (?:morning|afternoon|evening)|tomorrow", 2),
     (r"yesterday|last night", 3),
     (
         r"this (?:past )?week(?:end)?|(?:in )?the (?:past|last) (?:few )?(?:week|days)|"
-        r"(?:a few|several|two|three) days ago|earlier this week",
+        r"(?:a few|several|two|three) days ago|earlier this week|next week(?:end)?|"
+        r"(?:in )?the (?:next|coming) (?:few )?days",
         8,
     ),
     (r"last week(?:end)?", 15),
-    (r"this month|(?:in )?the (?:past|last) (?:few )?weeks|recently|recent", 32),
+    (
+        r"this month|(?:in )?the (?:past|last) (?:few )?weeks|recently|recent|soon|"
+        r"next month|(?:in )?the (?:next|coming) (?:few )?weeks|upcoming",
+        32,
+    ),
     (r"last month", 63),
 )
 _RELATIVE = [(re.compile(rf"\b(?:{pattern})\b", re.I), days) for pattern, days in _RELATIVE_DAYS]

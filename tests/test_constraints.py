@@ -111,6 +111,9 @@ def test_the_year_constraint_decides_between_near_twins(make_service, tmp_path) 
         ("What did the president say yesterday?", "2022-06-14"),
         ("Which firm recently cut jobs?", "2022-05-16"),
         ("What did lawmakers pass last month?", "2022-04-15"),
+        ("Which phone will Apple unveil next month?", "2022-05-16"),
+        ("Who plays in the final next week?", "2022-06-09"),
+        ("How many troops could soon be called up?", "2022-05-16"),
     ],
 )
 def test_relative_times_count_back_from_the_as_of_date(question: str, first: str) -> None:
