@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # The gates: answer accuracy and refusal accuracy on tests/eval/seeds.jsonl may not drop below
 # the figures measured and documented in docs/evaluation.md, for the default answerer (the
 # packaged local model) and for the extractive one (--answerer extractive).
-LLM_MIN_ACCURACY=0.84
+LLM_MIN_ACCURACY=0.88
 LLM_MIN_REFUSAL_ACCURACY=0.72
 EXTRACTIVE_MIN_ACCURACY=0.82
 EXTRACTIVE_MIN_REFUSAL_ACCURACY=0.36
