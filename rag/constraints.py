@@ -190,3 +190,15 @@ def met_share(constraints: Constraints, text: str, date: str | None) -> float:
         met += sum(1 for my in constraints.month_years if my in stated_my or my == (month, year))
     met += constraints.in_window(date)
     return met / constraints.count
+
+
+def window_met(
+    question: str, as_of: date | None, dates: list[str | None]
+) -> tuple[str, str] | None:
+    """The relative-time window of ``question`` as of ``as_of`` when one of ``dates`` (the
+    retrieved articles' dates) falls in it; None when it names none or none falls in it (an
+    archive older than the as-of date: the time tells nothing, as in the ranking)."""
+    constraints = question_constraints(question, as_of)
+    if constraints.window and any(constraints.in_window(d) for d in dates):
+        return constraints.window
+    return None

@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from rag.constraints import Constraints, met_share, question_constraints, relative_window
+from rag.constraints import (
+    Constraints,
+    met_share,
+    question_constraints,
+    relative_window,
+    window_met,
+)
 from rag.retrieve import Filters
 
 AS_OF = date(2022, 6, 17)  # a Friday: a weekly news quiz's date
@@ -141,6 +147,21 @@ def test_the_as_of_date_picks_the_week_a_question_means(make_service, tmp_path) 
     assert far[0].score == pytest.approx(far[1].score)  # twin pages, neither in the window
 
 
+def test_a_prepared_question_carries_the_window_its_retrieved_articles_meet(
+    make_service, tmp_path
+) -> None:
+    """What verification reads: the week as of the quiz date, and none where no article is."""
+    from rag.answering.pipeline import prepare
+
+    body = "Lawmakers approved the new budget on Thursday after a long night of debate."
+    dated = {"june": "2022-06-16", "old": "2019-03-14"}
+    service = twin_pages(make_service, tmp_path, body, "Budget approved", dated)
+    asked = "Which budget did lawmakers approve this week?"
+    quiz = prepare(service.corpus, asked, None, 2, Filters(as_of="2022-06-17"))
+    assert quiz.window == ("2022-06-09", "2022-06-17")
+    assert prepare(service.corpus, asked, None, 2, Filters(as_of="2026-12-01")).window is None
+
+
 def test_nothing_published_after_the_as_of_day_is_retrieved(make_service, tmp_path) -> None:
     body = "The city council approved the new stadium plan after a long debate on Monday."
     dated = {"before": "2022-06-13", "after": "2022-09-12", "undated": None}
@@ -149,3 +170,10 @@ def test_nothing_published_after_the_as_of_day_is_retrieved(make_service, tmp_pa
     found = service.retrieve(asked, top_k=3, filters=Filters(as_of="2022-06-17"))
     assert {p.chunk.doc_id for p in found} == {"before", "undated"}
     assert len(service.retrieve(asked, top_k=3)) == 3
+
+
+def test_a_relative_time_binds_only_when_a_retrieved_article_falls_in_it() -> None:
+    question = "Which hurricane hit Puerto Rico this week?"
+    assert window_met(question, AS_OF, ["2017-09-06", "2022-06-15"]) == ("2022-06-09", "2022-06-17")
+    assert window_met(question, AS_OF, ["2017-09-06", None]) is None  # an older archive
+    assert window_met("Which hurricane hit Puerto Rico?", AS_OF, ["2022-06-15"]) is None

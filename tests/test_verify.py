@@ -96,6 +96,18 @@ def test_a_bare_yes_or_no_is_not_held_by_a_sentence_that_uses_the_word():
     assert verify_claim("The output", 1, "What is more complex?", [text], 0.6).supported
 
 
+def test_a_claim_from_an_article_outside_the_questions_week_is_not_verified():
+    old = passage("Hurricane Irma left Puerto Rico without power.", "Irma", "2017-09-07", "a")
+    new = passage("Hurricane Fiona left Puerto Rico without power.", "Fiona", "2022-06-15", "b")
+    undated = passage("Hurricane Irma left Puerto Rico without power.", "Irma", None, "c")
+    question = "Which hurricane left Puerto Rico without power this week?"
+    week = ("2022-06-09", "2022-06-17")
+    assert verify_claim("Hurricane Irma", 1, question, [old], 0.6).supported  # no window
+    assert not verify_claim("Hurricane Irma", 1, question, [old, new], 0.6, window=week).supported
+    assert verify_claim("Hurricane Fiona", 2, question, [old, new], 0.6, window=week).supported
+    assert verify_claim("Hurricane Irma", 1, question, [undated], 0.6, window=week).supported
+
+
 def _prepared(passages: list[Passage], question: str) -> Prepared:
     return Prepared(question, [], question, passages, None, 0.0)
 

@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from rag.answering.cite import make_citation
@@ -14,6 +15,7 @@ from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
 from rag.answering.span import complete_span
 from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
+from rag.constraints import window_met
 from rag.errors import InputError, InputTooLargeError, ProviderError
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage, Preview
@@ -76,6 +78,7 @@ class Prepared:
     query_vector: object
     retrieve_ms: float
     rarity: Callable[[str], float] | None = None  # a term's IDF in the index, for checks
+    window: tuple[str, str] | None = None  # the dates a relative time names, if any are met
 
 
 def prepare(
@@ -98,6 +101,10 @@ def prepare(
         search = rewrite_query(question, turns, settings, fallback=search)
     vector = corpus.embedder.embed([search])[0]
     passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
+    as_of = filters.as_of if filters else None
+    window = window_met(
+        search, date.fromisoformat(as_of) if as_of else None, [p.chunk.date for p in passages]
+    )
     return Prepared(
         question,
         turns,
@@ -106,6 +113,7 @@ def prepare(
         vector,
         (time.perf_counter() - started) * 1000,
         corpus.lexical.rarity,
+        window,
     )
 
 
@@ -206,6 +214,7 @@ def _verify(claim: str, cited: int, prepared: Prepared, settings: Settings) -> V
         settings.verify_min_share,
         settings.verify_min_question_share,
         prepared.rarity,
+        prepared.window,
     )
 
 
@@ -231,6 +240,7 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
         prepared.passages,
         settings.reader_corroborating_citations,
         prepared.rarity,
+        prepared.window,
     )
     citations = [citation] + [
         make_citation(n, prepared.passages[s.passage_index], s.span)

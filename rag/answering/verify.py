@@ -184,13 +184,20 @@ class Verdict:
 
 
 def meets_question_constraints(
-    question: str, passage: Passage, rarity: Callable[[str], float] | None = None
+    question: str,
+    passage: Passage,
+    rarity: Callable[[str], float] | None = None,
+    window: tuple[str, str] | None = None,
 ) -> bool:
     """Whether the passage can be about what the question names: every year and quarter of
-    the question occurs in the passage, its title or its article's date, and most of its
-    named entities in the passage or its title, each entity weighted by ``rarity`` (its IDF
-    in the index) when given: a name every article uses tells no passage apart."""
+    the question occurs in the passage, its title or its article's date, its article is
+    dated inside the question's relative-time ``window`` when one applies (undated articles
+    pass), and most of its named entities occur in the passage or its title, each entity
+    weighted by ``rarity`` (its IDF in the index) when given: a name every article uses tells
+    no passage apart."""
     chunk = passage.chunk
+    if window and chunk.date and not window[0] <= chunk.date[:10] <= window[1]:
+        return False
     context = f"{chunk.title}\n{chunk.text}"
     years = set(_YEAR.findall(question))
     if years:
@@ -283,6 +290,7 @@ def corroborations(
     passages: list[Passage],
     limit: int,
     rarity: Callable[[str], float] | None = None,
+    window: tuple[str, str] | None = None,
 ) -> list[Support]:
     """Up to ``limit`` passages of other articles that state the verified claim of
     ``support`` too: they meet the question's constraints, a sentence of theirs holds every
@@ -301,7 +309,7 @@ def corroborations(
         if len(found) >= limit:
             break
         if passage.chunk.doc_id in seen or not meets_question_constraints(
-            question, passage, rarity
+            question, passage, rarity, window
         ):
             continue
         span = _stating_sentence(support.claim, passage, question_terms, min_coverage)
@@ -361,9 +369,11 @@ def verify_claim(
     min_share: float,
     min_question_share: float = 0.0,
     rarity: Callable[[str], float] | None = None,
+    window: tuple[str, str] | None = None,
 ) -> Verdict:
     """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``;
-    ``rarity`` weighs the question's entities (see :func:`meets_question_constraints`)."""
+    ``rarity`` weighs the question's entities and ``window`` is the relative time's dates
+    (see :func:`meets_question_constraints`)."""
     if not fact_terms(claim):
         return Verdict(None, "the claim has no content words")
     if _BARE_YES_NO.match(claim):
@@ -378,7 +388,9 @@ def verify_claim(
     if 1 <= cited <= len(passages):
         order.remove(cited - 1)
         order.insert(0, cited - 1)
-    eligible = [i for i in order if meets_question_constraints(question, passages[i], rarity)]
+    eligible = [
+        i for i in order if meets_question_constraints(question, passages[i], rarity, window)
+    ]
     for candidate in _claim_forms(claim):
         for i in eligible:
             held = _holding_sentence(
