@@ -160,7 +160,10 @@ def read(
     question: str, evidence: Evidence, history: list[dict] | None, settings: Settings
 ) -> ReaderReply:
     """Ask the model; ProviderError when the provider fails."""
-    messages = build_reader_messages(question, evidence, history, settings)
+    return _ask(build_reader_messages(question, evidence, history, settings), evidence, settings)
+
+
+def _ask(messages: list[dict], evidence: Evidence, settings: Settings) -> ReaderReply:
     reply = complete_reply(
         messages,
         settings,
@@ -168,6 +171,16 @@ def read(
         response_format=_response_format(evidence),
     )
     return dataclasses.replace(parse_reply(reply.text, reply), messages=tuple(messages))
+
+
+def _next_turn(reading: ReaderReply, prompt: str) -> list[dict]:
+    """The conversation so far, the model's reply and a new user turn: the KV cache holds
+    everything before the new turn."""
+    return [
+        *reading.messages,
+        {"role": "assistant", "content": reading.raw},
+        {"role": "user", "content": prompt.strip()},
+    ]
 
 
 class ReaderStream:
@@ -255,13 +268,11 @@ def confirm(reading: ReaderReply, claim: str, sentence: str, settings: Settings)
         sentence=escape_text(" ".join(sentence.split())),
         answer=escape_text(claim),
     )
-    messages = [
-        *reading.messages,
-        {"role": "assistant", "content": reading.raw},
-        {"role": "user", "content": prompt.strip()},
-    ]
     reply = complete_reply(
-        messages, settings, max_tokens=CHECK_MAX_TOKENS, response_format=_CHECK_FORMAT
+        _next_turn(reading, prompt),
+        settings,
+        max_tokens=CHECK_MAX_TOKENS,
+        response_format=_CHECK_FORMAT,
     )
     try:
         stated = json.loads(reply.text[reply.text.find("{") :]).get("stated")
@@ -274,15 +285,4 @@ def reask(reading: ReaderReply, evidence: Evidence, settings: Settings) -> Reade
     """Ask once more, in the same conversation, after an answer that only repeated the
     question's words; the excerpts are already in the KV cache, so only the new turn is read."""
     prompt = render_prompt("reader_reask", settings.prompts_dir, answer=escape_text(reading.answer))
-    messages = [
-        *reading.messages,
-        {"role": "assistant", "content": reading.raw},
-        {"role": "user", "content": prompt.strip()},
-    ]
-    reply = complete_reply(
-        messages,
-        settings,
-        max_tokens=READER_MAX_TOKENS,
-        response_format=_response_format(evidence),
-    )
-    return dataclasses.replace(parse_reply(reply.text, reply), messages=tuple(messages))
+    return _ask(_next_turn(reading, prompt), evidence, settings)
