@@ -108,6 +108,23 @@ def test_a_claim_from_an_article_outside_the_questions_week_is_not_verified():
     assert verify_claim("Hurricane Irma", 1, question, [undated], 0.6, window=week).supported
 
 
+def test_a_year_of_any_century_and_the_questions_numbers_must_be_in_the_passage():
+    text = "King George III issued the Royal Proclamation of 1763 after the 7 years of war."
+    proclamation = passage(text, title="Proclamation")
+    assert verify_claim(
+        "King George III", 1, "Who issued the Royal Proclamation of 1763?", [proclamation], 0.6
+    ).supported
+    for question in (
+        "Who issued the Royal Proclamation of 1736?",  # another year, not only 19xx/20xx
+        "Who issued the Royal Proclamation after 30 years of war?",
+    ):
+        assert not verify_claim("King George III", 1, question, [proclamation], 0.6).supported
+    # A number word often counts the answer and is not a constraint.
+    assert verify_claim(
+        "King George III", 1, "Which two kings issued the Royal Proclamation?", [proclamation], 0.6
+    ).supported
+
+
 def _prepared(passages: list[Passage], question: str) -> Prepared:
     return Prepared(question, [], question, passages, None, 0.0)
 

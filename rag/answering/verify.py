@@ -12,7 +12,9 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
   a number for "how many", a time for "when": the extractive answerer's own rule).
 
 The passage must also meet the question's own constraints: every year and quarter it names
-occurs in the passage, its title or its article's date, and its named entities occur in the
+occurs in the passage, its title or its article's date, half of its other numbers written
+in digits occur in the passage or its title, its article falls in the question's relative
+time ("this week") where one applies, and its named entities occur in the
 passage or the title (most of them: a passage may say "the talks" for "the Paris talks"). The
 cited passage is tried first; when another retrieved passage holds
 the claim, the claim is re-cited to it. A claim no passage holds is unsupported.
@@ -71,7 +73,8 @@ _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
+_YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b")  # "1763", "the 1950s"
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
@@ -84,6 +87,9 @@ MAX_INITIALISM = 5
 _APPOSITION = re.compile(r"\s*(?:,|\(|\s[-–—]\s)")
 # Share of the question's named entities the passage's article must mention.
 MIN_ENTITY_SHARE = 0.5
+# ... and at least this share of the other numbers it writes in digits ("the 4th", "62nd",
+# "60 years"); number words are left out, as they often count the answer ("which two").
+MIN_NUMBER_SHARE = 0.5
 # Share of the terms a claim adds to the question that the sentence must hold: half, so a
 # paraphrase ("leads Russia's side" for "represented Russia") passes but a claim whose one
 # new word is absent ("quantum" Turing machines) does not.
@@ -190,7 +196,8 @@ def meets_question_constraints(
     window: tuple[str, str] | None = None,
 ) -> bool:
     """Whether the passage can be about what the question names: every year and quarter of
-    the question occurs in the passage, its title or its article's date, its article is
+    the question occurs in the passage, its title or its article's date, half of its other
+    numbers written in digits occur in the passage or its title, its article is
     dated inside the question's relative-time ``window`` when one applies (undated articles
     pass), and most of its named entities occur in the passage or its title, each entity
     weighted by ``rarity`` (its IDF in the index) when given: a name every article uses tells
@@ -203,6 +210,12 @@ def meets_question_constraints(
     if years:
         have = set(_YEAR.findall(context)) | ({chunk.date[:4]} if chunk.date else set())
         if not years <= have:
+            return False
+    asked_numbers = {n.replace(",", "") for n in _DIGITS.findall(question)} - years
+    if asked_numbers:
+        stated = numbers(context)
+        held = sum(n in stated for n in asked_numbers)
+        if held < MIN_NUMBER_SHARE * len(asked_numbers):
             return False
     asked_quarters = quarters(question)
     if asked_quarters and not asked_quarters <= quarters(context):
