@@ -125,6 +125,20 @@ def test_a_year_of_any_century_and_the_questions_numbers_must_be_in_the_passage(
     ).supported
 
 
+def test_a_question_about_what_is_not_the_case_needs_a_sentence_that_says_not():
+    text = passage("Article 65 of the agreement banned cartels.", title="Treaty")
+    assert verify_claim("cartels", 1, "What did Article 65 ban?", [text], 0.6).supported
+    assert not verify_claim("cartels", 1, "What did Article 65 not ban?", [text], 0.6).supported
+    refused = passage("Germany refused to sign the treaty in Paris.", title="Treaty")
+    assert verify_claim(
+        "Germany", 1, "Which country didn't sign the treaty?", [refused], 0.6
+    ).supported
+    plain = passage("Germany signed the treaty in Paris.", title="Treaty")
+    assert not verify_claim(
+        "Germany", 1, "Which country didn't sign the treaty?", [plain], 0.6
+    ).supported
+
+
 def _prepared(passages: list[Passage], question: str) -> Prepared:
     return Prepared(question, [], question, passages, None, 0.0)
 

@@ -7,6 +7,9 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 - every name (capitalised word) of the claim occurs there too;
 - at least ``min_share`` of the claim's content terms do, and half of the terms it adds to
   the question's (its answer proper), these in the text itself, not only in the title;
+- for a question that asks what is not the case, the sentence or a neighbour states a
+  negation ("not", "never", "refused", "against": a sentence without one answers the
+  opposite question);
 - and the claim says something the question does not (an answer that only repeats the
   question's words answers nothing), of the kind it asks for (a person's name for "who",
   a number for "how many", a time for "when": the extractive answerer's own rule).
@@ -75,6 +78,14 @@ _ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b")  # "1763", "the 1950s"
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+# A question that asks what is not the case ("Which country did not sign?") is answered only
+# by a text that states a negation, in a word or a negative verb ("refused", "voted against").
+_NEGATED_QUESTION = re.compile(r"\b(?:not|never|no longer)\b|n['’]t\b", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nor|neither|without|cannot|lack\w*|refus\w*|fail\w*|declin\w*|"
+    r"reject\w*|against|except\w*|instead|absent)\b|n['’]t\b",
+    re.I,
+)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
@@ -274,10 +285,12 @@ def _holding_sentence(
     question_terms: set[str],
     min_share: float,
     min_question_share: float,
+    negated: bool = False,
 ) -> tuple[Span, float] | None:
     """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
     is about the question, and the share of the question's other terms its window covers
-    (at least ``min_question_share``)."""
+    (at least ``min_question_share``); for a ``negated`` question the sentence or its
+    neighbours state a negation."""
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
@@ -285,6 +298,8 @@ def _holding_sentence(
     for i, span in enumerate(spans):
         text = " ".join(texts[max(0, i - 1) : i + 2])
         if not _holds(claim, passage.chunk.title, text, question_terms, min_share):
+            continue
+        if negated and not _NEGATION.search(text):
             continue
         window = f"{passage.chunk.title} {text}"
         coverage = _covers_question(window, question_terms, claim_terms)
@@ -317,6 +332,7 @@ def corroborations(
     question_terms = fact_terms(question)
     min_coverage = min(support.coverage, MIN_CORROBORATION_COVERAGE)
     seen = {passages[support.passage_index].chunk.doc_id}
+    negated = _NEGATED_QUESTION.search(question) is not None
     found: list[Support] = []
     for i, passage in enumerate(passages):
         if len(found) >= limit:
@@ -325,7 +341,7 @@ def corroborations(
             question, passage, rarity, window
         ):
             continue
-        span = _stating_sentence(support.claim, passage, question_terms, min_coverage)
+        span = _stating_sentence(support.claim, passage, question_terms, min_coverage, negated)
         if span is not None:
             seen.add(passage.chunk.doc_id)
             found.append(Support(i, span, recited=False, claim=support.claim))
@@ -333,7 +349,11 @@ def corroborations(
 
 
 def _stating_sentence(
-    claim: str, passage: Passage, question_terms: set[str], min_coverage: float
+    claim: str,
+    passage: Passage,
+    question_terms: set[str],
+    min_coverage: float,
+    negated: bool = False,
 ) -> Span | None:
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
@@ -343,6 +363,8 @@ def _stating_sentence(
         # The quote must itself state the claim: a neighbour holding it is enough for the
         # model's own choice, not for a second source shown beside it.
         if not _states(claim, texts[i]):
+            continue
+        if negated and not _NEGATION.search(" ".join(texts[max(0, i - 1) : i + 2])):
             continue
         window = f"{passage.chunk.title} {texts[i]}"
         if _covers_question(window, question_terms, claim_terms) < min_coverage:
@@ -404,10 +426,11 @@ def verify_claim(
     eligible = [
         i for i in order if meets_question_constraints(question, passages[i], rarity, window)
     ]
+    negated = _NEGATED_QUESTION.search(question) is not None
     for candidate in _claim_forms(claim):
         for i in eligible:
             held = _holding_sentence(
-                candidate, passages[i], question_terms, min_share, min_question_share
+                candidate, passages[i], question_terms, min_share, min_question_share, negated
             )
             if held is not None:
                 span, coverage = held
