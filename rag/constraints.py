@@ -91,10 +91,20 @@ class Constraints:
 
     def in_window(self, date: str | None) -> bool:
         """Whether an article's ISO ``date`` falls in the relative-time window."""
-        return bool(self.window and date and self.window[0] <= date[:10] <= self.window[1])
+        return in_window(self.window, date)
 
     def __bool__(self) -> bool:
         return self.count > 0
+
+
+def in_window(window: tuple[str, str] | None, date: str | None) -> bool:
+    """Whether an article's ISO ``date`` falls in ``window`` (first and last ISO day)."""
+    return bool(window and date and window[0] <= date[:10] <= window[1])
+
+
+def as_of_date(as_of: str | None) -> date | None:
+    """The ISO as-of day as a date (None: today, as :func:`question_constraints` reads it)."""
+    return date.fromisoformat(as_of) if as_of else None
 
 
 def _month(name: str) -> int:

@@ -8,11 +8,10 @@ a chunk that one retriever ranks first and the other merely misses is not lost i
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
-from rag.constraints import Constraints, met_share, question_constraints
+from rag.constraints import Constraints, as_of_date, met_share, question_constraints
 from rag.store import date_number, date_where
 from rag.types import Passage
 
@@ -183,10 +182,6 @@ def candidates(
     return out
 
 
-def _as_of_date(as_of: str | None) -> date | None:
-    return date.fromisoformat(as_of) if as_of else None
-
-
 def retrieve(
     corpus: Corpus,
     query: str,
@@ -203,7 +198,7 @@ def retrieve(
     scored = candidates(corpus, query, query_vector, max(settings.candidates, top_k), filters)
     by_id = {c.chunk_id: c for c in scored}
     fused = fuse(scored, settings)
-    constraints = question_constraints(query, _as_of_date(filters.as_of))
+    constraints = question_constraints(query, as_of_date(filters.as_of))
     stored: dict[str, Any] = {}
     if settings.constraint_weight > 0 and constraints:
         stored = corpus.store.get([cid for cid, _ in fused])

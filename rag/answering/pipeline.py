@@ -7,7 +7,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from rag.answering.cite import make_citation
@@ -15,7 +14,7 @@ from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
 from rag.answering.span import complete_span
 from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
-from rag.constraints import window_met
+from rag.constraints import as_of_date, window_met
 from rag.errors import InputError, InputTooLargeError, ProviderError
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage, Preview
@@ -101,10 +100,8 @@ def prepare(
         search = rewrite_query(question, turns, settings, fallback=search)
     vector = corpus.embedder.embed([search])[0]
     passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
-    as_of = filters.as_of if filters else None
-    window = window_met(
-        search, date.fromisoformat(as_of) if as_of else None, [p.chunk.date for p in passages]
-    )
+    as_of = as_of_date(filters.as_of if filters else None)
+    window = window_met(search, as_of, [p.chunk.date for p in passages])
     return Prepared(
         question,
         turns,
@@ -298,7 +295,6 @@ def _reasked(
         again = dataclasses.replace(again, reply=reading.reply.plus(again.reply))
     rechecked = check_reading(again, prepared, settings)
     rechecked.unsupported += checked.unsupported
-    rechecked.echoed = False
     return rechecked, again
 
 

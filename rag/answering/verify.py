@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.extractive import expected_type, has_answer_type, question_entities
+from rag.constraints import in_window
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -214,7 +215,7 @@ def meets_question_constraints(
     weighted by ``rarity`` (its IDF in the index) when given: a name every article uses tells
     no passage apart."""
     chunk = passage.chunk
-    if window and chunk.date and not window[0] <= chunk.date[:10] <= window[1]:
+    if window and chunk.date and not in_window(window, chunk.date):
         return False
     context = f"{chunk.title}\n{chunk.text}"
     years = set(_YEAR.findall(question))
@@ -279,6 +280,11 @@ def _covers_question(window: str, question_terms: set[str], claim_terms: set[str
     return sum(_prefix_match(t, vocabulary) for t in asked) / len(asked)
 
 
+def _with_neighbours(texts: list[str], i: int) -> str:
+    """Sentence ``i`` with the one before and the one after it."""
+    return " ".join(texts[max(0, i - 1) : i + 2])
+
+
 def _holding_sentence(
     claim: str,
     passage: Passage,
@@ -296,7 +302,7 @@ def _holding_sentence(
     claim_terms = fact_terms(claim)
     best: tuple[int, Span, float] | None = None
     for i, span in enumerate(spans):
-        text = " ".join(texts[max(0, i - 1) : i + 2])
+        text = _with_neighbours(texts, i)
         if not _holds(claim, passage.chunk.title, text, question_terms, min_share):
             continue
         if negated and not _NEGATION.search(text):
@@ -364,7 +370,7 @@ def _stating_sentence(
         # model's own choice, not for a second source shown beside it.
         if not _states(claim, texts[i]):
             continue
-        if negated and not _NEGATION.search(" ".join(texts[max(0, i - 1) : i + 2])):
+        if negated and not _NEGATION.search(_with_neighbours(texts, i)):
             continue
         window = f"{passage.chunk.title} {texts[i]}"
         if _covers_question(window, question_terms, claim_terms) < min_coverage:
