@@ -3,8 +3,7 @@
 Prefill is what a local model pays for, so the reader does not get five whole passages: it
 gets the best-scoring sentences of the extractive scorer (question coverage, similarity,
 answer type), then their neighbours for context, within a character budget, grouped by the
-passage they come from and kept in article order. A sentence two overlapping passages share
-is shown once.
+passage they come from and kept in article order.
 """
 
 from __future__ import annotations
@@ -72,19 +71,16 @@ def select_evidence(
     ranked = _rank(candidates(question, weights, passages), query_vector, embedder)
     number = {id(p): n for n, p in enumerate(passages, start=1)}
     chosen: dict[int, dict[int, Span]] = {}  # passage n -> span start -> span
-    shown: set[tuple[str, int]] = set()  # (doc id, start): overlapping passages share sentences
     budget = settings.reader_max_chars
 
     def add(n: int, span: Span, text: str) -> bool:
         nonlocal budget
         spans = chosen.setdefault(n, {})
-        where = (passages[n - 1].chunk.doc_id, span.start)
-        if where in shown:
+        if span.start in spans:
             return True
         if len(text) > budget:
             return False
         spans[span.start] = span
-        shown.add(where)
         budget -= len(text)
         return True
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime
 import json
 import re
 from collections.abc import Iterator
@@ -52,7 +51,6 @@ _CHECK_FORMAT = {
     },
 }
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_MONTH_ABBREVIATIONS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
@@ -74,20 +72,13 @@ class ReaderReply:
 
 
 def format_excerpts(evidence: Evidence) -> str:
-    """Each evidence block as ``[n] Title (4 Feb 2026)`` and its sentences, gaps shown as
-    ``…``. A later block of an article already shown is headed ``[n] (article of [m])``:
-    prefill is the local model's wait, and a title with its date costs ~30 tokens."""
+    """Each evidence block as ``[n] Title (date)`` and its sentences, gaps shown as ``…``."""
     lines = []
-    first_block: dict[str, int] = {}  # doc id -> the number of its first block
     for block in evidence.blocks:
         chunk = block.passage.chunk
-        if chunk.doc_id in first_block:
-            header = f"[{block.n}] (article of [{first_block[chunk.doc_id]}])"
-        else:
-            first_block[chunk.doc_id] = block.n
-            header = f"[{block.n}] {escape_attr(chunk.title)}"
-            if chunk.date:
-                header += f" ({_short_date(chunk.date)})"
+        header = f"[{block.n}] {escape_attr(chunk.title)}"
+        if chunk.date:
+            header += f" ({chunk.date})"
         spans = sorted(block.spans, key=lambda s: s.start)
         parts: list[str] = []
         previous_end = None
@@ -98,16 +89,6 @@ def format_excerpts(evidence: Evidence) -> str:
             previous_end = span.end
         lines.append(header + "\n" + " ".join(parts))
     return "\n\n".join(lines)
-
-
-def _short_date(iso: str) -> str:
-    """``2026-02-04`` as ``4 Feb 2026`` (9 tokens instead of 12: digits are one token each);
-    anything else as given."""
-    try:
-        day = datetime.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"  # not the locale's
 
 
 def reply_schema(evidence: Evidence) -> dict:
