@@ -9,6 +9,7 @@ import pytest
 from rag.answering.pipeline import Prepared, check_reading
 from rag.answering.reader import ReaderReply, parse_reply
 from rag.answering.verify import (
+    ECHOES_QUESTION,
     meets_question_constraints,
     normalise_facts,
     numbers,
@@ -253,6 +254,21 @@ def test_a_month_abbreviated_in_the_question_meets_it_spelled_out():
     assert meets_question_constraints(
         question, montreal, lambda term: 1.0 + 3 * (term != "montreal")
     )
+
+
+def test_a_claim_whose_only_new_word_is_a_stop_word_needs_a_sentence_with_it():
+    question = "President Joe Biden spoke about the Covid-19 pandemic this week. What did he say?"
+
+    def article(text: str, doc: str) -> Passage:
+        return passage(text, title="Joe Biden on Covid-19 in an interview", doc=doc)
+
+    says_over = article('In an interview aired Sunday, Biden said: "The pandemic is over."', "a")
+    no_over = article("Biden spoke about the pandemic in an interview aired Sunday.", "b")
+    claim = "He said the pandemic is over."
+    assert verify_claim(claim, 1, question, [says_over], 0.6).supported
+    assert not verify_claim(claim, 1, question, [no_over], 0.6).supported
+    # Without such a word it only repeats the question.
+    assert verify_claim("Joe Biden", 1, question, [says_over], 0.6).reason == ECHOES_QUESTION
 
 
 def test_names_match_their_other_forms_and_number_words_are_numbers():

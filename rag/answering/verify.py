@@ -87,6 +87,13 @@ _NEGATION = re.compile(
     r"reject\w*|against|except\w*|instead|absent)\b|n['’]t\b",
     re.I,
 )
+# Stop words that are what a claim adds when its content words only repeat the question
+# ("What did he say about the pandemic?" answered "the pandemic is over").
+_POLARITY = re.compile(
+    r"\b(?:not|no|never|none|nothing|over|up|down|off|out|more|less|fewer|again|before|after|"
+    r"above|below|under|against|without|only)\b|n['’]t\b",
+    re.I,
+)
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
@@ -132,6 +139,20 @@ def numbers(text: str) -> set[str]:
 def fact_terms(text: str) -> set[str]:
     """Content terms of ``text`` after number and month normalisation."""
     return set(terms(normalise_facts(text)))
+
+
+def polarity_words(text: str) -> set[str]:
+    """The meaning-bearing stop words of ``text`` ("over", "not"; "n't" is "not")."""
+    found = {w.lower().replace("’", "'") for w in _POLARITY.findall(text)}
+    return {"not" if w == "n't" else w for w in found}
+
+
+def added_words(claim: str, question: str) -> set[str]:
+    """What a claim made of the question's content words adds to it: its meaning-bearing
+    stop words that the question lacks (empty for a claim with content words of its own)."""
+    if not fact_terms(claim) <= fact_terms(question):
+        return set()
+    return polarity_words(claim) - polarity_words(question)
 
 
 def name_terms(claim: str) -> set[str]:
@@ -243,10 +264,18 @@ def meets_question_constraints(
     return total <= 0 or met / total >= MIN_ENTITY_SHARE
 
 
-def _holds(claim: str, title: str, text: str, question_terms: set[str], min_share: float) -> bool:
-    """Whether ``text`` (a sentence and its neighbours) under ``title`` holds ``claim``."""
+def _holds(
+    claim: str,
+    title: str,
+    text: str,
+    question_terms: set[str],
+    min_share: float,
+    added: set[str] | None = None,
+) -> bool:
+    """Whether ``text`` (a sentence and its neighbours) under ``title`` holds ``claim``;
+    ``added`` is what the claim adds in stop words alone (:func:`added_words`)."""
     claim_terms = fact_terms(claim)
-    if not claim_terms or claim_terms <= question_terms:
+    if not claim_terms or (claim_terms <= question_terms and not added):
         return False  # says nothing, or only what the question says
     window = f"{title} {text}"
     window_terms = fact_terms(window)
@@ -262,6 +291,8 @@ def _holds(claim: str, title: str, text: str, question_terms: set[str], min_shar
         return term in vocabulary or (term in names and _prefix_match(term, vocabulary))
 
     share = sum(held(t, window_terms) for t in claim_terms) / len(claim_terms)
+    if added and claim_terms <= question_terms:
+        return share >= min_share and added <= polarity_words(text)
     # The words the claim adds to the question are its answer: they must be held on their
     # own, or "quantum Turing machines" passes on a sentence about "Turing machines"; and by
     # the text, not the headline alone, or any sentence of a page "holds" a word of its title.
@@ -292,6 +323,7 @@ def _holding_sentence(
     min_share: float,
     min_question_share: float,
     negated: bool = False,
+    added: set[str] | None = None,
 ) -> tuple[Span, float] | None:
     """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
     is about the question, and the share of the question's other terms its window covers
@@ -303,7 +335,7 @@ def _holding_sentence(
     best: tuple[int, Span, float] | None = None
     for i, span in enumerate(spans):
         text = _with_neighbours(texts, i)
-        if not _holds(claim, passage.chunk.title, text, question_terms, min_share):
+        if not _holds(claim, passage.chunk.title, text, question_terms, min_share, added):
             continue
         if negated and not _NEGATION.search(text):
             continue
@@ -339,6 +371,7 @@ def corroborations(
     min_coverage = min(support.coverage, MIN_CORROBORATION_COVERAGE)
     seen = {passages[support.passage_index].chunk.doc_id}
     negated = _NEGATED_QUESTION.search(question) is not None
+    added = added_words(support.claim, question)
     found: list[Support] = []
     for i, passage in enumerate(passages):
         if len(found) >= limit:
@@ -347,7 +380,9 @@ def corroborations(
             question, passage, rarity, window
         ):
             continue
-        span = _stating_sentence(support.claim, passage, question_terms, min_coverage, negated)
+        span = _stating_sentence(
+            support.claim, passage, question_terms, min_coverage, negated, added
+        )
         if span is not None:
             seen.add(passage.chunk.doc_id)
             found.append(Support(i, span, recited=False, claim=support.claim))
@@ -360,6 +395,7 @@ def _stating_sentence(
     question_terms: set[str],
     min_coverage: float,
     negated: bool = False,
+    added: set[str] | None = None,
 ) -> Span | None:
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
@@ -368,7 +404,7 @@ def _stating_sentence(
     for i, span in enumerate(spans):
         # The quote must itself state the claim: a neighbour holding it is enough for the
         # model's own choice, not for a second source shown beside it.
-        if not _states(claim, texts[i]):
+        if not _states(claim, texts[i]) or not (added or set()) <= polarity_words(texts[i]):
             continue
         if negated and not _NEGATION.search(_with_neighbours(texts, i)):
             continue
@@ -420,7 +456,7 @@ def verify_claim(
     if _BARE_YES_NO.match(claim):
         return Verdict(None, "a bare yes or no is not a fact a sentence can be checked for")
     question_terms = fact_terms(question)
-    if fact_terms(claim) <= question_terms:
+    if fact_terms(claim) <= question_terms and not added_words(claim, question):
         return Verdict(None, ECHOES_QUESTION)
     kind = expected_type(question)
     if not _has_kind(claim, kind, question):
@@ -434,9 +470,16 @@ def verify_claim(
     ]
     negated = _NEGATED_QUESTION.search(question) is not None
     for candidate in _claim_forms(claim):
+        added = added_words(candidate, question)
         for i in eligible:
             held = _holding_sentence(
-                candidate, passages[i], question_terms, min_share, min_question_share, negated
+                candidate,
+                passages[i],
+                question_terms,
+                min_share,
+                min_question_share,
+                negated,
+                added,
             )
             if held is not None:
                 span, coverage = held
