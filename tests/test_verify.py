@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from rag.answering.extractive import question_entities
 from rag.answering.pipeline import Prepared, check_reading
 from rag.answering.reader import ReaderReply, parse_reply
 from rag.answering.verify import (
@@ -243,6 +244,19 @@ def test_an_acronym_of_the_question_meets_the_name_spelled_out():
         "Where is Putin heading for talks with the EU?", milan, rarity
     )
     assert not meets_question_constraints("Where is Putin going for NATO talks?", milan, rarity)
+
+
+def test_an_acronym_that_opens_the_question_is_one_of_its_names():
+    launch = passage(
+        "NASA has launched a rocket from the Arnhem Space Centre, the first launch from a "
+        "commercial spaceport in Australia.",
+        title="Rocket launch from Australia",
+    )
+    question = "NASA made history with its first launch from a spaceport outside the US. Where?"
+    # "US" alone is not in the article; "NASA", the question's first word, is.
+    assert meets_question_constraints(question, launch)
+    assert question_entities(question) == ["nasa", "us"]
+    assert question_entities("Where did the launch occur, outside the US?") == ["us"]
 
 
 def test_a_month_abbreviated_in_the_question_meets_it_spelled_out():
