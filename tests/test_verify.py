@@ -190,6 +190,25 @@ def test_the_claim_must_be_of_the_kind_asked_for(claim, question, held):
     assert verify_claim(claim, 1, question, [TALKS], 0.6).supported is held
 
 
+@pytest.mark.parametrize(
+    ("claim", "question", "text"),
+    [
+        # A year of any century is a time.
+        ("1303", "When did Zhu publish the Jade Mirror?", "Zhu published the Jade Mirror in 1303."),
+        # "dozens" is a number.
+        ("dozens", "How many empires used the practice?", "Dozens of empires used the practice."),
+        # An opening clause does not ask: "what" does.
+        (
+            "nationalist differences",
+            "When Iqbal promoted unity, what did he encourage people to set aside?",
+            "Iqbal encouraged Muslims to set aside nationalist differences.",
+        ),
+    ],
+)
+def test_years_counts_and_opening_clauses_are_read_for_what_is_asked(claim, question, text):
+    assert verify_claim(claim, 1, question, [passage(text, title="History")], 0.6).supported
+
+
 def test_spaced_initials_match_the_article_spelling():
     officials = passage("Assistant Secretary of State Karen Donfried said the U.S. would respond.")
     claim = "Karen Donfried is the U. S. Assistant Secretary of State."

@@ -52,15 +52,23 @@ _CALENDAR = re.compile(
 )
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter)\b",
+    r"forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter)s?\b",
     re.IGNORECASE,
 )
 _TIME = re.compile(
-    r"\b(?:1[5-9]\d\d|20\d\d|\d{1,2}:\d\d|GMT|UTC|today|yesterday|tomorrow|tonight|"
+    r"\b(?:1\d\d\d|20\d\d|\d{1,2}:\d\d|GMT|UTC|today|yesterday|tomorrow|tonight|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|"
     r"august|september|october|november|december|spring|summer|autumn|winter|week|month|year|"
     r"century|decade|morning|evening|night)s?\b",
     re.IGNORECASE,
+)
+# A question may open with a clause ("When Iqbal promoted unity, what did he encourage?"):
+# then what follows its comma asks. "When did …" is no such clause.
+_OPENING_CLAUSE = re.compile(
+    r"^\W*(?:when|where|while|after|before|if|as)\s+(?!(?:did|does|do|is|was|were|are|will|"
+    r"would|has|have|had|can|could|should|may|might|must)\b)[^,?]*,\s*"
+    r"(?=[^?]*\b(?:what|which|who|whom|whose|where|when|how|why)\b)",
+    re.I,
 )
 # First match wins. "Who is Steven Pifer?" asks for a description, not for another name.
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], str | None], ...] = (
@@ -98,6 +106,7 @@ class Candidate:
 
 def expected_type(question: str) -> str | None:
     """What the question asks for: "person", "place", "number", "time" or None."""
+    question = _OPENING_CLAUSE.sub("", question, count=1)
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
