@@ -209,6 +209,23 @@ def test_years_counts_and_opening_clauses_are_read_for_what_is_asked(claim, ques
     assert verify_claim(claim, 1, question, [passage(text, title="History")], 0.6).supported
 
 
+def test_a_number_inside_a_hyphenated_word_is_stated():
+    corliss = passage(
+        "The Corliss steam engine, patented in 1849, was a four-valve counter flow engine.",
+        title="Steam engine",
+    )
+    assert verify_claim(
+        "four", 1, "How many valves did the Corliss engine use?", [corliss], 0.6
+    ).supported
+    plan = passage(
+        "The initial Three-Year Plan to rebuild Poland (especially Warsaw) was a major success.",
+        title="Warsaw",
+    )
+    question = "What was a major success in rebuilding Warsaw?"
+    assert verify_claim("Three-Year Plan", 1, question, [plan], 0.6).supported
+    assert not verify_claim("Five-Year Plan", 1, question, [plan], 0.6).supported
+
+
 def test_spaced_initials_match_the_article_spelling():
     officials = passage("Assistant Secretary of State Karen Donfried said the U.S. would respond.")
     claim = "Karen Donfried is the U. S. Assistant Secretary of State."

@@ -75,6 +75,7 @@ _COMPOUND_NUMBER = re.compile(
 )
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NUMBER_COMPOUND = re.compile(r"(\d)-(?=[a-z])")
 _ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b")  # "1763", "the 1950s"
@@ -128,6 +129,7 @@ def normalise_facts(text: str) -> str:
     text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
     text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m[1]]), text)
     text = _THOUSANDS.sub("", text)
+    text = _NUMBER_COMPOUND.sub(r"\1 ", text)  # "a four-valve engine" states 4
     return _ORDINAL_SUFFIX.sub(r"\1", text)
 
 
@@ -164,7 +166,8 @@ def name_terms(claim: str) -> set[str]:
     for word in _CAPITALISED.findall(claim):
         if word.lower().rstrip(".") in _NUMBER_WORDS:
             continue
-        names.update(_MONTH_TERMS.get(t, t) for t in terms(word))
+        # Normalised as fact terms are ("Three-Year Plan" meets "3-year plan").
+        names.update(_MONTH_TERMS.get(t, t) for t in terms(normalise_facts(word)))
     return names
 
 
