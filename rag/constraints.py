@@ -14,6 +14,7 @@ of constraints met, which the ranking adds to the fused score (``rag.retrieve``)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -203,12 +204,22 @@ def met_share(constraints: Constraints, text: str, date: str | None) -> float:
 
 
 def window_met(
-    question: str, as_of: date | None, dates: list[str | None]
+    question: str,
+    as_of: date | None,
+    dates: list[str | None],
+    archive_covers: Callable[[str, str], bool] | None = None,
 ) -> tuple[str, str] | None:
     """The relative-time window of ``question`` as of ``as_of`` when one of ``dates`` (the
-    retrieved articles' dates) falls in it; None when it names none or none falls in it (an
-    archive older than the as-of date: the time tells nothing, as in the ranking)."""
+    retrieved articles' dates) falls in it, or when ``archive_covers`` it (some article of
+    the index is dated in it: what was retrieved is then of another time); None when it
+    names none or nothing falls in it (an archive older than the as-of date: the time tells
+    nothing, as in the ranking)."""
     constraints = question_constraints(question, as_of)
-    if constraints.window and any(constraints.in_window(d) for d in dates):
-        return constraints.window
+    window = constraints.window
+    if not window:
+        return None
+    if any(constraints.in_window(d) for d in dates):
+        return window
+    if archive_covers is not None and archive_covers(*window):
+        return window
     return None

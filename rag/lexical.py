@@ -135,6 +135,11 @@ class LexicalIndex:
             keep &= (self.chunk_dates <= date_number(known_by)) | (self.chunk_dates == 0)
         return keep
 
+    def has_dated_between(self, first: str, last: str) -> bool:
+        """Whether any chunk's article is dated from ``first`` to ``last`` (ISO, inclusive)."""
+        dates = self.chunk_dates
+        return bool(((dates >= date_number(first)) & (dates <= date_number(last))).any())
+
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:
         """BM25 score of every chunk (in ``chunk_ids`` order), or None when no term is known."""
         import numpy as np

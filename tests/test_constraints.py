@@ -172,8 +172,44 @@ def test_nothing_published_after_the_as_of_day_is_retrieved(make_service, tmp_pa
     assert len(service.retrieve(asked, top_k=3)) == 3
 
 
-def test_a_relative_time_binds_only_when_a_retrieved_article_falls_in_it() -> None:
+def test_a_relative_time_binds_when_a_retrieved_or_indexed_article_falls_in_it() -> None:
     question = "Which hurricane hit Puerto Rico this week?"
-    assert window_met(question, AS_OF, ["2017-09-06", "2022-06-15"]) == ("2022-06-09", "2022-06-17")
+    week = ("2022-06-09", "2022-06-17")
+    assert window_met(question, AS_OF, ["2017-09-06", "2022-06-15"]) == week
     assert window_met(question, AS_OF, ["2017-09-06", None]) is None  # an older archive
     assert window_met("Which hurricane hit Puerto Rico?", AS_OF, ["2022-06-15"]) is None
+    # The index holds articles of that week, but none was retrieved: what was is of another time.
+    covered = {week}
+    assert window_met(question, AS_OF, ["2017-09-06"], lambda *w: w in covered) == week
+    assert window_met(question, AS_OF, ["2017-09-06"], lambda *w: False) is None
+
+
+def test_an_archive_that_covers_the_week_binds_it_though_only_an_old_page_is_retrieved(
+    make_service, tmp_path
+) -> None:
+    from rag.answering.pipeline import prepare
+
+    records = [
+        {
+            "id": "old",
+            "title": "Budget approved",
+            "date": "2019-03-14",
+            "text": "Lawmakers approved the new budget on Thursday after a long night of debate.",
+        },
+        {
+            "id": "storm",
+            "title": "Storm hits coast",
+            "date": "2022-06-15",
+            "text": "A storm flooded the coastal towns on Wednesday and cut power to thousands.",
+        },
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    service = make_service()
+    service.index([feed])
+    asked = "Which budget did lawmakers approve this week?"
+    quiz = prepare(service.corpus, asked, None, 1, Filters(as_of="2022-06-17"))
+    assert [p.chunk.doc_id for p in quiz.passages] == ["old"]
+    assert quiz.window == ("2022-06-09", "2022-06-17")
+    # As of today the archive holds nothing of this week: the time tells nothing.
+    assert prepare(service.corpus, asked, None, 1, Filters(as_of="2026-12-01")).window is None

@@ -101,7 +101,13 @@ def prepare(
     vector = corpus.embedder.embed([search])[0]
     passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
     as_of = as_of_date(filters.as_of if filters else None)
-    window = window_met(search, as_of, [p.chunk.date for p in passages])
+    lexical = corpus.lexical
+    window = window_met(
+        search,
+        as_of,
+        [p.chunk.date for p in passages],
+        lexical.has_dated_between if lexical is not None else None,
+    )
     return Prepared(
         question,
         turns,
