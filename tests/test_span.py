@@ -18,6 +18,8 @@ from rag.answering.span import complete_span
         ),
         ("3,000", "Nearly 3,000 people died.", "Nearly 3,000"),
         ("3,000", "Nearly 3,000 Protestants fled.", "Nearly 3,000"),
+        # a number the sentence spells out is shown as it is written there
+        ("9", "Toghun was the last of the nine successors of Kublai.", "nine"),
         ("40,000", "While an estimated 40,000 troops remained", "an estimated 40,000"),
         ("20,000", "The bidder paid $20,000 for it.", "$20,000"),
         ("5", "Inflation rose 5% in May.", "5%"),

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from rag.answering.verify import NUMBER_WORDS
+
 QUANTITY_QUALIFIERS = (
     "as many as",
     "as much as",
@@ -51,6 +53,7 @@ CALENDAR_WORDS = frozenset(
 NAME_CONNECTORS = frozenset({"of", "the", "for"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 _INNER = re.compile(r"[\w'’-]")  # characters that continue a word, hyphens included
+_SPELLED_NUMBERS = {str(n): word for word, n in NUMBER_WORDS.items()}
 _CURRENCY = "$€£¥₹"
 _UNIT_AFTER = re.compile(r"\s?(?:%|per ?cent\b|percent\b)")
 _NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w.-]*")
@@ -86,13 +89,19 @@ def complete_span(claim: str, sentence: str, question: str = "") -> str:
 
 
 def _find(claim: str, sentence: str) -> tuple[int, int] | None:
-    """Where the claim's words occur in a row in ``sentence`` (case and punctuation aside)."""
+    """Where the claim's words occur in a row in ``sentence`` (case and punctuation aside);
+    a number the claim writes in digits may be spelled out there ("9" is "nine")."""
     words = _WORD.findall(claim)
     if not words:
         return None
-    pattern = r"\W*".join(re.escape(w) for w in words)
+    pattern = r"\W*".join(_word_pattern(w) for w in words)
     match = re.search(pattern, sentence, re.IGNORECASE)
     return (match.start(), match.end()) if match else None
+
+
+def _word_pattern(word: str) -> str:
+    spelled = _SPELLED_NUMBERS.get(word)
+    return f"(?:{re.escape(word)}|{spelled})" if spelled else re.escape(word)
 
 
 def _whole_words(sentence: str, start: int, end: int) -> tuple[int, int]:

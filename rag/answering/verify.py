@@ -66,14 +66,15 @@ _UNITS = (
 ).split()
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
 _TENS |= {"eighty": 80, "ninety": 90}
-_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
+# Number words as digits: "nine" is 9 (span.py shows a digit the sentence spells out as it does).
+NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
 _COMPOUND_NUMBER = re.compile(
     r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS[1:10]) + r")\b"
 )
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NUMBER_COMPOUND = re.compile(r"(\d)-(?=[a-z])")
 _ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
@@ -127,7 +128,7 @@ def normalise_facts(text: str) -> str:
     text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()], text)
     text = text.lower().replace("%", " percent")
     text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
-    text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m[1]]), text)
+    text = _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m[1]]), text)
     text = _THOUSANDS.sub("", text)
     text = _NUMBER_COMPOUND.sub(r"\1 ", text)  # "a four-valve engine" states 4
     return _ORDINAL_SUFFIX.sub(r"\1", text)
@@ -164,7 +165,7 @@ def name_terms(claim: str) -> set[str]:
     claim = _SPACED_INITIALS.sub(r"\1.", claim)
     names = set()
     for word in _CAPITALISED.findall(claim):
-        if word.lower().rstrip(".") in _NUMBER_WORDS:
+        if word.lower().rstrip(".") in NUMBER_WORDS:
             continue
         # Normalised as fact terms are ("Three-Year Plan" meets "3-year plan").
         names.update(_MONTH_TERMS.get(t, t) for t in terms(normalise_facts(word)))
