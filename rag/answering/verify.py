@@ -11,8 +11,10 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
   negation ("not", "never", "refused", "against": a sentence without one answers the
   opposite question);
 - and the claim says something the question does not (an answer that only repeats the
-  question's words answers nothing), of the kind it asks for (a person's name for "who",
-  a number for "how many", a time for "when": the extractive answerer's own rule).
+  question's words answers nothing, unless it adds a meaning-bearing stop word, "the
+  pandemic is over", which the sentence must then state), of the kind it asks for (a
+  person's name for "who", a number for "how many", a time for "when": the extractive
+  answerer's own rule).
 
 The passage must also meet the question's own constraints: every year and quarter it names
 occurs in the passage, its title or its article's date, half of its other numbers written
@@ -408,7 +410,9 @@ def _stating_sentence(
     for i, span in enumerate(spans):
         # The quote must itself state the claim: a neighbour holding it is enough for the
         # model's own choice, not for a second source shown beside it.
-        if not _states(claim, texts[i]) or not (added or set()) <= polarity_words(texts[i]):
+        if not _states(claim, texts[i]):
+            continue
+        if added and not added <= polarity_words(texts[i]):
             continue
         if negated and not _NEGATION.search(_with_neighbours(texts, i)):
             continue
