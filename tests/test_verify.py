@@ -190,6 +190,46 @@ def test_the_claim_must_be_of_the_kind_asked_for(claim, question, held):
     assert verify_claim(claim, 1, question, [TALKS], 0.6).supported is held
 
 
+ENVOYS = passage(
+    "It was the US proposal. The president of the United States made the request personally. "
+    "Russia's team is led by Igor Kostyukov.",
+    title="Russian and US envoys meet in Abu Dhabi",
+    doc="envoys",
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "held"),
+    [
+        # A role the article writes in lower case names no one; "United States" is the "US"
+        # the question already names.
+        ("President of the United States", "Who led the US delegation?", False),
+        ("the US President", "Who led the US delegation?", False),
+        ("Igor Kostyukov", "Who led Russia's team?", True),
+    ],
+)
+def test_a_who_answer_must_be_a_name_as_the_article_writes_it(claim, question, held):
+    assert verify_claim(claim, 1, question, [ENVOYS], 0.6).supported is held
+
+
+def test_a_name_pieced_together_from_two_sentences_is_not_stated():
+    talks = passage(
+        "Negotiators from Ukraine, Russia and the United States are meeting in Abu Dhabi. "
+        "President Volodymyr Zelensky said the strikes cast doubt on diplomacy."
+    )
+    question = "Who led the US delegation in Abu Dhabi?"
+    assert not verify_claim("President of the United States", 1, question, [talks], 0.6).supported
+    assert verify_claim(
+        "President Volodymyr Zelensky", 1, "Who said the strikes cast doubt?", [talks], 0.6
+    ).supported
+
+
+def test_a_name_that_only_opens_sentences_is_still_a_name():
+    meeting = passage("Macron met Putin in Moscow. Farmers protested. The farmers were angry.")
+    assert verify_claim("Macron", 1, "Who met Putin in Moscow?", [meeting], 0.6).supported
+    assert not verify_claim("Farmers", 1, "Who protested?", [meeting], 0.6).supported
+
+
 @pytest.mark.parametrize(
     ("claim", "question", "text"),
     [
@@ -280,6 +320,13 @@ def test_an_acronym_of_the_question_meets_the_name_spelled_out():
         "Where is Putin heading for talks with the EU?", milan, rarity
     )
     assert not meets_question_constraints("Where is Putin going for NATO talks?", milan, rarity)
+
+
+def test_an_acronym_of_the_question_is_not_met_by_a_common_word():
+    aide = passage("The aide said the meeting would give us a clear indication.", title="Talks")
+    assert not meets_question_constraints("What did the US aide say?", aide)
+    envoy = passage("The U.S. aide said the meeting would give a clear indication.", title="Talks")
+    assert meets_question_constraints("What did the US aide say?", envoy)
 
 
 def test_an_acronym_that_opens_the_question_is_one_of_its_names():

@@ -154,7 +154,8 @@ def term_weights(question: str, context: str, lexical: LexicalIndex) -> dict[str
     return weights
 
 
-def _is_acronym(word: str) -> bool:
+def is_acronym(word: str) -> bool:
+    """Whether ``word`` is written in capitals ("NASA", "U.S."), two letters or more."""
     letters = [c for c in word if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
@@ -164,7 +165,7 @@ def question_entities(question: str) -> list[str]:
     written in capitals ("NASA made history …"): any first word is capitalised, an acronym
     is a name wherever it stands."""
     words = _CAPITALISED.findall(question)
-    if words and question.lstrip(" \"'“‘(").startswith(words[0]) and not _is_acronym(words[0]):
+    if words and question.lstrip(" \"'“‘(").startswith(words[0]) and not is_acronym(words[0]):
         words = words[1:]
     return [t for w in words for t in terms(w)]
 

@@ -218,6 +218,7 @@ def _verify(claim: str, cited: int, prepared: Prepared, settings: Settings) -> V
         settings.verify_min_question_share,
         prepared.rarity,
         prepared.window,
+        settings.verify_min_entity_share,
     )
 
 

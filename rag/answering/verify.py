@@ -33,7 +33,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
-from rag.answering.extractive import expected_type, has_answer_type, question_entities
+from rag.answering.extractive import (
+    expected_type,
+    has_answer_type,
+    is_acronym,
+    question_entities,
+)
 from rag.constraints import in_window
 from rag.sentences import Span
 from rag.terms import terms
@@ -105,9 +110,18 @@ _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 # counted in its initials: "Bank of England" is "BoE", "Federal Bureau of Investigation" FBI).
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for)\s+)?[A-Z][\w'’-]*)+")
 MAX_INITIALISM = 5
+# A name of several words in a claim, up to two small words between its capitalised ones
+# ("President of the United States").
+_NAME_PHRASE = re.compile(
+    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for|de|von)\s+){0,2}[A-Z][\w'’-]*)+"
+)
 # A claim that fails whole is tried again without its trailing apposition ("Milan, Italy"
 # -> "Milan"): the part the passage states is kept, the added part is not shown.
 _APPOSITION = re.compile(r"\s*(?:,|\(|\s[-–—]\s)")
+_LOWER_WORD = re.compile(r"\b[a-z][\w'’-]*")  # a word written in lower case
+# What comes before a sentence's first word: the text's start or a sentence's end, then any
+# quotes or brackets (matched against the text up to the word).
+_SENTENCE_START = re.compile(r"(?:^|[.!?:][\"'”’)\]]*\s)[\s\"'“‘(\[]*$")
 # Share of the question's named entities the passage's article must mention.
 MIN_ENTITY_SHARE = 0.5
 # ... and at least this share of the other numbers it writes in digits ("the 4th", "62nd",
@@ -259,15 +273,29 @@ def meets_question_constraints(
     asked_quarters = quarters(question)
     if asked_quarters and not asked_quarters <= quarters(context):
         return False
+    return entity_share(question, context, rarity) >= MIN_ENTITY_SHARE
+
+
+def entity_share(
+    question: str, context: str, rarity: Callable[[str], float] | None = None
+) -> float:
+    """Share of the question's named entities that ``context`` names (by prefix, or by an
+    initialism of its names), each weighted by ``rarity`` when given; 1 when it names none."""
     # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
     entities = {_MONTH_TERMS.get(t, t) for t in question_entities(question)}
     if not entities:
-        return True
+        return 1.0
     vocabulary = fact_terms(context) | initialisms(context)
+    # An acronym is met by a capitalised word or a name's initials only: the pronoun "us"
+    # is not the "US".
+    acronyms = {t for w in _CAPITALISED.findall(question) if is_acronym(w) for t in terms(w)}
+    names = fact_terms(" ".join(_CAPITALISED.findall(context))) | initialisms(context)
     weight = rarity or (lambda _term: 1.0)
     total = sum(weight(t) for t in entities)
-    met = sum(weight(t) for t in entities if _prefix_match(t, vocabulary))
-    return total <= 0 or met / total >= MIN_ENTITY_SHARE
+    met = sum(
+        weight(t) for t in entities if _prefix_match(t, names if t in acronyms else vocabulary)
+    )
+    return 1.0 if total <= 0 else met / total
 
 
 def _holds(
@@ -308,6 +336,19 @@ def _holds(
     return share >= min_share and novel_share >= MIN_NOVEL_SHARE
 
 
+def _names_stand_whole(claim: str, sentences: list[str]) -> bool:
+    """Whether each name of several words in ``claim`` ("President of the United States")
+    is in one of ``sentences``: a name pieced together from the words of two sentences
+    ("President Zelensky", "the United States") is not stated."""
+    for run in _NAME_PHRASE.finditer(claim):
+        wanted = terms(normalise_facts(run.group()))
+        if not any(
+            all(_prefix_match(t, fact_terms(sentence)) for t in wanted) for sentence in sentences
+        ):
+            return False
+    return True
+
+
 def _covers_question(window: str, question_terms: set[str], claim_terms: set[str]) -> float:
     """Share of the question's terms (those the claim does not repeat) found in ``window``."""
     asked = question_terms - claim_terms
@@ -322,32 +363,49 @@ def _with_neighbours(texts: list[str], i: int) -> str:
     return " ".join(texts[max(0, i - 1) : i + 2])
 
 
-def _holding_sentence(
-    claim: str,
-    passage: Passage,
-    question_terms: set[str],
-    min_share: float,
-    min_question_share: float,
-    negated: bool = False,
-    added: set[str] | None = None,
-) -> tuple[Span, float] | None:
+@dataclass(frozen=True)
+class _Demands:
+    """What a sentence must show, beyond the claim's own words, to hold a claim."""
+
+    question: str
+    question_terms: set[str]
+    min_share: float
+    min_question_share: float  # of the question's other terms, in its window
+    min_entity_share: float  # of the question's named entities, in its window
+    rarity: Callable[[str], float] | None
+    negated: bool  # the question asks what is not the case: a negation must be stated
+    added: set[str]  # the stop words a claim of the question's own words adds
+    names: list[str] | None  # for "who"/"where": the claim's names, one written as a name
+
+
+def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[Span, float] | None:
     """The sentence of ``passage`` that holds ``claim`` (with its neighbours and title) and
-    is about the question, and the share of the question's other terms its window covers
-    (at least ``min_question_share``); for a ``negated`` question the sentence or its
-    neighbours state a negation."""
+    meets the ``demands``, and the share of the question's other terms its window covers."""
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
+    title = passage.chunk.title
     best: tuple[int, Span, float] | None = None
     for i, span in enumerate(spans):
         text = _with_neighbours(texts, i)
-        if not _holds(claim, passage.chunk.title, text, question_terms, min_share, added):
+        if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
             continue
-        if negated and not _NEGATION.search(text):
+        if demands.negated and not _NEGATION.search(text):
             continue
-        window = f"{passage.chunk.title} {text}"
-        coverage = _covers_question(window, question_terms, claim_terms)
-        if coverage < min_question_share:
+        if demands.names is not None and not _written_as_name(
+            demands.names, text, passage.chunk.text
+        ):
+            continue
+        if not _names_stand_whole(claim, [title, *texts[max(0, i - 1) : i + 2]]):
+            continue
+        window = f"{title} {text}"
+        coverage = _covers_question(window, demands.question_terms, claim_terms)
+        if coverage < demands.min_question_share:
+            continue
+        if (
+            demands.min_entity_share
+            and entity_share(demands.question, window, demands.rarity) < demands.min_entity_share
+        ):
             continue
         # The quote is the sentence itself that shares most with the claim.
         own = len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i]))
@@ -433,17 +491,50 @@ def _states(claim: str, sentence: str) -> bool:
     )
 
 
+def _new_names(claim: str, question: str) -> list[str]:
+    """The capitalised words of a claim that name what the question does not: not an
+    all-capitals acronym, not a word the question uses, and not part of a name that spells
+    out one of the question's acronyms ("United States" for "US")."""
+    asked = fact_terms(question)
+    acronyms = {w.replace(".", "").lower() for w in _CAPITALISED.findall(question)}
+    spelled_out: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(claim):
+        words = run.group().split()
+        if "".join(w[0].lower() for w in words if w[0].isupper()) in acronyms:
+            spelled_out.update(words)
+    return [
+        word
+        for word in _CAPITALISED.findall(claim)
+        if not word.isupper() and word not in spelled_out and not set(terms(word)) <= asked
+    ]
+
+
 def _has_kind(claim: str, kind: str | None, question: str) -> bool:
     """Whether a claim holds the kind of thing asked for. A short answer may be one name
-    ("Kozak"), so a person or place is any capitalised word (not an all-capitals acronym)
-    that the question does not use; numbers and times follow the extractive rule."""
+    ("Kozak"), so a person or place is any capitalised word that the question does not name
+    (:func:`_new_names`); numbers and times follow the extractive rule."""
     if kind in ("person", "place"):
-        asked = fact_terms(question)
-        return any(
-            not word.isupper() and not set(terms(word)) <= asked
-            for word in _CAPITALISED.findall(claim)
-        )
+        return bool(_new_names(claim, question))
     return has_answer_type(claim, kind, question)
+
+
+def _written_as_name(names: list[str], text: str, passage_text: str) -> bool:
+    """Whether ``text`` writes one of ``names`` as a name: capitalised inside a sentence, or
+    where the passage never writes it in lower case. The model capitalises a role
+    ("President of …") that the article writes as a common noun ("the president of …"),
+    and that names no one."""
+    capitalised = set()
+    for match in _CAPITALISED.finditer(text):
+        if not _SENTENCE_START.search(text, 0, match.start()):
+            capitalised.update(terms(normalise_facts(match.group())))
+    lower = {t for word in _LOWER_WORD.findall(passage_text) for t in terms(word)}
+    for name in names:
+        name_terms = terms(normalise_facts(name))
+        if any(_prefix_match(t, capitalised) for t in name_terms):
+            return True
+        if name_terms and not any(t in lower for t in name_terms):
+            return True
+    return False
 
 
 def verify_claim(
@@ -455,10 +546,12 @@ def verify_claim(
     min_question_share: float = 0.0,
     rarity: Callable[[str], float] | None = None,
     window: tuple[str, str] | None = None,
+    min_entity_share: float = 0.0,
 ) -> Verdict:
     """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``;
     ``rarity`` weighs the question's entities and ``window`` is the relative time's dates
-    (see :func:`meets_question_constraints`)."""
+    (see :func:`meets_question_constraints`); ``min_entity_share`` of the question's
+    entities must be named by the holding sentence, its neighbours or its title."""
     if not fact_terms(claim):
         return Verdict(None, "the claim has no content words")
     if _BARE_YES_NO.match(claim):
@@ -478,17 +571,19 @@ def verify_claim(
     ]
     negated = _NEGATED_QUESTION.search(question) is not None
     for candidate in _claim_forms(claim):
-        added = added_words(candidate, question)
+        demands = _Demands(
+            question,
+            question_terms,
+            min_share,
+            min_question_share,
+            min_entity_share,
+            rarity,
+            negated,
+            added_words(candidate, question),
+            _new_names(candidate, question) if kind in ("person", "place") else None,
+        )
         for i in eligible:
-            held = _holding_sentence(
-                candidate,
-                passages[i],
-                question_terms,
-                min_share,
-                min_question_share,
-                negated,
-                added,
-            )
+            held = _holding_sentence(candidate, passages[i], demands)
             if held is not None:
                 span, coverage = held
                 recited = i != cited - 1
