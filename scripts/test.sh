@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 # The gates: answer accuracy and refusal accuracy on tests/eval/seeds.jsonl may not drop below
 # the figures measured and documented in docs/evaluation.md, for the default answerer (the
-# packaged local model) and for the extractive one (--answerer extractive).
-LLM_MIN_ACCURACY=0.88
-LLM_MIN_REFUSAL_ACCURACY=0.72
+# packaged local model, at issue 9's targets, with its false refusals bounded too) and for
+# the extractive one (--answerer extractive).
+LLM_MIN_ACCURACY=0.92
+LLM_MIN_REFUSAL_ACCURACY=0.80
+LLM_MAX_FALSE_REFUSALS=0.05
 EXTRACTIVE_MIN_ACCURACY=0.82
 EXTRACTIVE_MIN_REFUSAL_ACCURACY=0.36
 
@@ -27,4 +29,5 @@ echo "==> quality gate (local model): rag eval tests/eval/seeds.jsonl"
 # A quality gate, not a speed test: a slow answer on a busy machine must not become the
 # extractive fallback (llm_timeout_s), so the local model gets all the time it needs here.
 RAG_LLM_TIMEOUT_S=900 .venv/bin/rag eval tests/eval/seeds.jsonl --index-dir "$gate_index" --quiet \
-    --min-accuracy "$LLM_MIN_ACCURACY" --min-refusal-accuracy "$LLM_MIN_REFUSAL_ACCURACY"
+    --min-accuracy "$LLM_MIN_ACCURACY" --min-refusal-accuracy "$LLM_MIN_REFUSAL_ACCURACY" \
+    --max-false-refusals "$LLM_MAX_FALSE_REFUSALS"

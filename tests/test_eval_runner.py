@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.evaluate.cli import add_eval_parser, run_eval
+from rag.evaluate.cli import _gate, add_eval_parser, run_eval
 from rag.evaluate.dataset import Case, write_dataset
 from rag.evaluate.report import write_report
 from rag.evaluate.runner import load_run, run_cases, save_run
@@ -125,6 +125,13 @@ def test_eval_command_builds_a_temporary_index_and_applies_the_gate(
     )
     assert code == 1  # the first question is answerable: no refusal accuracy to show
     assert "refusal accuracy n/a is below --min-refusal-accuracy 0.9" in capsys.readouterr().err
+
+
+def test_the_gate_bounds_false_refusals_from_above():
+    args = eval_args("x.jsonl", "--min-accuracy", "0.9", "--max-false-refusals", "0.05")
+    metrics = {"answer_accuracy": 0.92, "refusal_accuracy": 0.8, "false_refusals": 0.058}
+    assert _gate(metrics, args) == ["false refusals 0.058 is above --max-false-refusals 0.05"]
+    assert _gate({**metrics, "false_refusals": 0.019}, args) == []
 
 
 # --------------------------------------------------------------------------- with an LLM

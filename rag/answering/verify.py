@@ -14,13 +14,16 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
   question's words answers nothing, unless it adds a meaning-bearing stop word, "the
   pandemic is over", which the sentence must then state), of the kind it asks for (a
   person's name for "who", a number for "how many", a time for "when": the extractive
-  answerer's own rule).
+  answerer's own rule);
+- for "who" and "where", a name the article writes as one (not a role it writes in lower
+  case, "the president of …"), each name of several words in one sentence or the title.
 
 The passage must also meet the question's own constraints: every year and quarter it names
 occurs in the passage, its title or its article's date, half of its other numbers written
 in digits occur in the passage or its title, its article falls in the question's relative
 time ("this week") where one applies, and its named entities occur in the
-passage or the title (most of them: a passage may say "the talks" for "the Paris talks"). The
+passage or the title (most of them: a passage may say "the talks" for "the Paris talks"; an
+acronym only as a capitalised word or a name's initials, not the pronoun "us"). The
 cited passage is tried first; when another retrieved passage holds
 the claim, the claim is re-cited to it. A claim no passage holds is unsupported.
 """

@@ -91,12 +91,18 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
         metavar="Y",
         help="fail (exit 1) when refusal accuracy is below Y",
     )
+    parser.add_argument(
+        "--max-false-refusals",
+        type=float,
+        metavar="Z",
+        help="fail (exit 1) when the share of answerable questions refused is above Z",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def _gate(metrics: dict[str, Any], args: argparse.Namespace) -> list[str]:
-    """One message per --min-* threshold the run does not meet."""
+    """One message per --min-*/--max-* threshold the run does not meet."""
     failed = []
     for key, flag, minimum in (
         ("answer_accuracy", "--min-accuracy", args.min_accuracy),
@@ -106,6 +112,13 @@ def _gate(metrics: dict[str, Any], args: argparse.Namespace) -> list[str]:
         if minimum is not None and (value is None or value < minimum):
             shown = "n/a" if value is None else f"{value:.3f}"
             failed.append(f"{key.replace('_', ' ')} {shown} is below {flag} {minimum:g}")
+    for key, flag, maximum in (
+        ("false_refusals", "--max-false-refusals", args.max_false_refusals),
+    ):
+        value = metrics.get(key)
+        if maximum is not None and (value is None or value > maximum):
+            shown = "n/a" if value is None else f"{value:.3f}"
+            failed.append(f"{key.replace('_', ' ')} {shown} is above {flag} {maximum:g}")
     return failed
 
 
