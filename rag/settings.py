@@ -138,9 +138,9 @@ class Settings(BaseSettings):
     # question's other terms: a sentence that names the claim but is about something else
     # does not answer the question.
     verify_min_question_share: float = Field(0.0, ge=0, le=1)
-    # ... and this share of the question's named entities (weighed by rarity): a sentence
-    # about another party than the one asked of does not answer (0: the passage's share,
-    # MIN_ENTITY_SHARE of verify.py, is enough).
+    # ... and when that sentence itself (or the headline) names this share of the question's
+    # named entities, weighed by rarity: a sentence about another party than the one asked
+    # of does not answer (0: off; the passage must name half of them in any case).
     verify_min_entity_share: float = Field(0.0, ge=0, le=1)
 
     # The local model (llm_model "local/<name>"): a packaged GGUF, or any GGUF file.

@@ -374,7 +374,7 @@ class _Demands:
     question_terms: set[str]
     min_share: float
     min_question_share: float  # of the question's other terms, in its window
-    min_entity_share: float  # of the question's named entities, in its window
+    min_entity_share: float  # of the question's named entities, in the sentence or title
     rarity: Callable[[str], float] | None
     negated: bool  # the question asks what is not the case: a negation must be stated
     added: set[str]  # the stop words a claim of the question's own words adds
@@ -405,9 +405,12 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
         coverage = _covers_question(window, demands.question_terms, claim_terms)
         if coverage < demands.min_question_share:
             continue
+        # The sentence itself, not its neighbours: a parallel sentence about another party
+        # ("Russia will be represented by …") sits next to the one about the party asked of.
         if (
             demands.min_entity_share
-            and entity_share(demands.question, window, demands.rarity) < demands.min_entity_share
+            and entity_share(demands.question, f"{title} {texts[i]}", demands.rarity)
+            < demands.min_entity_share
         ):
             continue
         # The quote is the sentence itself that shares most with the claim.
@@ -554,7 +557,7 @@ def verify_claim(
     """Check ``claim``, which cites passage ``cited`` (1-based), against ``passages``;
     ``rarity`` weighs the question's entities and ``window`` is the relative time's dates
     (see :func:`meets_question_constraints`); ``min_entity_share`` of the question's
-    entities must be named by the holding sentence, its neighbours or its title."""
+    entities must be named by the holding sentence itself or its article's title."""
     if not fact_terms(claim):
         return Verdict(None, "the claim has no content words")
     if _BARE_YES_NO.match(claim):
