@@ -502,7 +502,7 @@ def _new_names(claim: str, question: str) -> list[str]:
     all-capitals acronym, not a word the question uses, and not part of a name that spells
     out one of the question's acronyms ("United States" for "US")."""
     asked = fact_terms(question)
-    acronyms = {w.replace(".", "").lower() for w in _CAPITALISED.findall(question)}
+    acronyms = {w.replace(".", "").lower() for w in _CAPITALISED.findall(question) if is_acronym(w)}
     spelled_out: set[str] = set()
     for run in _CAPITALISED_RUN.finditer(claim):
         words = run.group().split()
