@@ -191,6 +191,11 @@ def name_terms(claim: str) -> set[str]:
     return names
 
 
+def acronyms(text: str) -> list[str]:
+    """The words of ``text`` written in capitals ("US", "U.S.", "NATO")."""
+    return [word for word in _CAPITALISED.findall(text) if is_acronym(word)]
+
+
 def initialisms(text: str) -> set[str]:
     """The initials of each run of 2-5 capitalised words, lower-cased ("European Union" ->
     "eu", "North Atlantic Treaty Organization" -> "nato"), so that a question's "EU" meets
@@ -291,12 +296,14 @@ def entity_share(
     vocabulary = fact_terms(context) | initialisms(context)
     # An acronym is met by a capitalised word or a name's initials only: the pronoun "us"
     # is not the "US".
-    acronyms = {t for w in _CAPITALISED.findall(question) if is_acronym(w) for t in terms(w)}
+    asked_acronyms = {t for word in acronyms(question) for t in terms(word)}
     names = fact_terms(" ".join(_CAPITALISED.findall(context))) | initialisms(context)
     weight = rarity or (lambda _term: 1.0)
     total = sum(weight(t) for t in entities)
     met = sum(
-        weight(t) for t in entities if _prefix_match(t, names if t in acronyms else vocabulary)
+        weight(t)
+        for t in entities
+        if _prefix_match(t, names if t in asked_acronyms else vocabulary)
     )
     return 1.0 if total <= 0 else met / total
 
@@ -339,17 +346,20 @@ def _holds(
     return share >= min_share and novel_share >= MIN_NOVEL_SHARE
 
 
-def _names_stand_whole(claim: str, sentences: list[str]) -> bool:
-    """Whether each name of several words in ``claim`` ("President of the United States")
-    is in one of ``sentences``: a name pieced together from the words of two sentences
-    ("President Zelensky", "the United States") is not stated."""
-    for run in _NAME_PHRASE.finditer(claim):
-        wanted = terms(normalise_facts(run.group()))
-        if not any(
-            all(_prefix_match(t, fact_terms(sentence)) for t in wanted) for sentence in sentences
-        ):
-            return False
-    return True
+def _name_phrases(claim: str) -> list[list[str]]:
+    """The terms of each name of several words in ``claim`` ("President of the United
+    States")."""
+    return [terms(normalise_facts(run.group())) for run in _NAME_PHRASE.finditer(claim)]
+
+
+def _names_stand_whole(phrases: list[list[str]], sentences: list[set[str]]) -> bool:
+    """Whether each name ``phrases`` holds is in one of ``sentences`` (their fact terms): a
+    name pieced together from the words of two sentences ("President Zelensky", "the United
+    States") is not stated."""
+    return all(
+        any(all(_prefix_match(t, sentence) for t in phrase) for sentence in sentences)
+        for phrase in phrases
+    )
 
 
 def _covers_question(window: str, question_terms: set[str], claim_terms: set[str]) -> float:
@@ -388,6 +398,10 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
     title = passage.chunk.title
+    phrases = _name_phrases(claim)
+    title_terms = fact_terms(title) if phrases else set()
+    sentence_terms = [fact_terms(t) for t in texts] if phrases else []
+    lower = _lower_case_terms(passage.chunk.text) if demands.names is not None else set()
     best: tuple[int, Span, float] | None = None
     for i, span in enumerate(spans):
         text = _with_neighbours(texts, i)
@@ -395,11 +409,11 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             continue
         if demands.negated and not _NEGATION.search(text):
             continue
-        if demands.names is not None and not _written_as_name(
-            demands.names, text, passage.chunk.text
-        ):
+        if demands.names is not None and not _written_as_name(demands.names, text, lower):
             continue
-        if not _names_stand_whole(claim, [title, *texts[max(0, i - 1) : i + 2]]):
+        if phrases and not _names_stand_whole(
+            phrases, [title_terms, *sentence_terms[max(0, i - 1) : i + 2]]
+        ):
             continue
         window = f"{title} {text}"
         coverage = _covers_question(window, demands.question_terms, claim_terms)
@@ -502,11 +516,11 @@ def _new_names(claim: str, question: str) -> list[str]:
     all-capitals acronym, not a word the question uses, and not part of a name that spells
     out one of the question's acronyms ("United States" for "US")."""
     asked = fact_terms(question)
-    acronyms = {w.replace(".", "").lower() for w in _CAPITALISED.findall(question) if is_acronym(w)}
+    asked_acronyms = {word.replace(".", "").lower() for word in acronyms(question)}
     spelled_out: set[str] = set()
     for run in _CAPITALISED_RUN.finditer(claim):
         words = run.group().split()
-        if "".join(w[0].lower() for w in words if w[0].isupper()) in acronyms:
+        if "".join(w[0].lower() for w in words if w[0].isupper()) in asked_acronyms:
             spelled_out.update(words)
     return [
         word
@@ -524,16 +538,20 @@ def _has_kind(claim: str, kind: str | None, question: str) -> bool:
     return has_answer_type(claim, kind, question)
 
 
-def _written_as_name(names: list[str], text: str, passage_text: str) -> bool:
+def _lower_case_terms(text: str) -> set[str]:
+    """The terms of the words ``text`` writes in lower case."""
+    return {t for word in _LOWER_WORD.findall(text) for t in terms(word)}
+
+
+def _written_as_name(names: list[str], text: str, lower: set[str]) -> bool:
     """Whether ``text`` writes one of ``names`` as a name: capitalised inside a sentence, or
-    where the passage never writes it in lower case. The model capitalises a role
-    ("President of …") that the article writes as a common noun ("the president of …"),
-    and that names no one."""
+    where the passage never writes it in lower case (``lower``: its lower-case terms). The
+    model capitalises a role ("President of …") that the article writes as a common noun
+    ("the president of …"), and that names no one."""
     capitalised = set()
     for match in _CAPITALISED.finditer(text):
         if not _SENTENCE_START.search(text, 0, match.start()):
             capitalised.update(terms(normalise_facts(match.group())))
-    lower = {t for word in _LOWER_WORD.findall(passage_text) for t in terms(word)}
     for name in names:
         name_terms = terms(normalise_facts(name))
         if any(_prefix_match(t, capitalised) for t in name_terms):
