@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from rag.answering.verify import fact_terms, numbers
+from rag.answering.facts import fact_terms, numbers
 from rag.facade import RagService
 from rag.retrieve import Filters
 from rag.settings import DEFAULT_LLM_MODEL

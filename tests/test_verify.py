@@ -7,15 +7,10 @@ import math
 import pytest
 
 from rag.answering.extractive import question_entities
+from rag.answering.facts import normalise_facts, numbers
 from rag.answering.pipeline import Prepared, check_reading
 from rag.answering.reader import ReaderReply, parse_reply
-from rag.answering.verify import (
-    ECHOES_QUESTION,
-    meets_question_constraints,
-    normalise_facts,
-    numbers,
-    verify_claim,
-)
+from rag.answering.verify import ECHOES_QUESTION, meets_question_constraints, verify_claim
 from rag.settings import Settings
 from rag.types import Chunk, Passage
 

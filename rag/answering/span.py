@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.verify import NUMBER_WORDS
+from rag.answering.facts import NUMBER_WORDS
 
 QUANTITY_QUALIFIERS = (
     "as many as",

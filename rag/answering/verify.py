@@ -31,16 +31,24 @@ the claim, the claim is re-cited to it. A claim no passage holds is unsupported.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
-from rag.answering.extractive import (
-    expected_type,
-    has_answer_type,
-    is_acronym,
-    question_entities,
+from rag.answering.extractive import expected_type, has_answer_type, question_entities
+from rag.answering.facts import (
+    CAPITALISED,
+    CAPITALISED_RUN,
+    MONTH_TERMS,
+    acronyms,
+    added_words,
+    fact_terms,
+    initialisms,
+    name_terms,
+    normalise_facts,
+    numbers,
+    polarity_words,
+    quarters,
 )
 from rag.constraints import in_window
 from rag.sentences import Span
@@ -56,39 +64,6 @@ _BARE_YES_NO = re.compile(r"(?i)^\W*(?:yes|no)\W*$")
 # "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
 ENTITY_PREFIX = 5
 
-_MONTHS = {
-    "jan": "january",
-    "feb": "february",
-    "mar": "march",
-    "apr": "april",
-    "jun": "june",
-    "jul": "july",
-    "aug": "august",
-    "sep": "september",
-    "sept": "september",
-    "oct": "october",
-    "nov": "november",
-    "dec": "december",
-}
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
-_TENS |= {"eighty": 80, "ninety": 90}
-# Number words as digits: "nine" is 9 (span.py shows a digit the sentence spells out as it does).
-NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-_MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
-_MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
-_COMPOUND_NUMBER = re.compile(
-    r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS[1:10]) + r")\b"
-)
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_NUMBER_COMPOUND = re.compile(r"(\d)-(?=[a-z])")
-_ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b")  # "1763", "the 1950s"
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 # A question that asks what is not the case ("Which country did not sign?") is answered only
@@ -99,20 +74,6 @@ _NEGATION = re.compile(
     r"reject\w*|against|except\w*|instead|absent)\b|n['’]t\b",
     re.I,
 )
-# Stop words that are what a claim adds when its content words only repeat the question
-# ("What did he say about the pandemic?" answered "the pandemic is over").
-_POLARITY = re.compile(
-    r"\b(?:not|no|never|none|nothing|over|up|down|off|out|more|less|fewer|again|before|after|"
-    r"above|below|under|against|without|only)\b|n['’]t\b",
-    re.I,
-)
-_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
-_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
-# Capitalised words in a row, "of"/"and"/"the"/"for" allowed between them (in a name, not
-# counted in its initials: "Bank of England" is "BoE", "Federal Bureau of Investigation" FBI).
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for)\s+)?[A-Z][\w'’-]*)+")
-MAX_INITIALISM = 5
 # A name of several words in a claim, up to two small words between its capitalised ones
 # ("President of the United States").
 _NAME_PHRASE = re.compile(
@@ -138,83 +99,6 @@ MIN_NOVEL_SHARE = 0.5
 # title) must cover to be cited beside the answer: half, the "most of" of
 # the entity rule, or less when the model's own passage covers less.
 MIN_CORROBORATION_COVERAGE = 0.5
-
-
-def normalise_facts(text: str) -> str:
-    """Lower-cased text with months spelled out and numbers written as digits."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _SPACED_INITIALS.sub(r"\1.", text)  # "U. S." is "U.S."
-    text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()], text)
-    text = text.lower().replace("%", " percent")
-    text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
-    text = _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m[1]]), text)
-    text = _THOUSANDS.sub("", text)
-    text = _NUMBER_COMPOUND.sub(r"\1 ", text)  # "a four-valve engine" states 4
-    return _ORDINAL_SUFFIX.sub(r"\1", text)
-
-
-def numbers(text: str) -> set[str]:
-    """The numbers of ``text``, normalised ("four-week" gives "4"; "1,200" gives "1200")."""
-    return set(_NUMBER.findall(normalise_facts(text)))
-
-
-def fact_terms(text: str) -> set[str]:
-    """Content terms of ``text`` after number and month normalisation."""
-    return set(terms(normalise_facts(text)))
-
-
-def polarity_words(text: str) -> set[str]:
-    """The meaning-bearing stop words of ``text`` ("over", "not"; "n't" is "not")."""
-    found = {w.lower().replace("’", "'") for w in _POLARITY.findall(text)}
-    return {"not" if w == "n't" else w for w in found}
-
-
-def added_words(claim: str, question: str) -> set[str]:
-    """What a claim made of the question's content words adds to it: its meaning-bearing
-    stop words that the question lacks (empty for a claim with content words of its own)."""
-    if not fact_terms(claim) <= fact_terms(question):
-        return set()
-    return polarity_words(claim) - polarity_words(question)
-
-
-def name_terms(claim: str) -> set[str]:
-    """Terms of the capitalised words of a claim (short answers are mostly names). A
-    capitalised number word ("Five lions") is a number, checked as one; a month is compared
-    spelled out ("Nov." is "november")."""
-    claim = _SPACED_INITIALS.sub(r"\1.", claim)
-    names = set()
-    for word in _CAPITALISED.findall(claim):
-        if word.lower().rstrip(".") in NUMBER_WORDS:
-            continue
-        # Normalised as fact terms are ("Three-Year Plan" meets "3-year plan").
-        names.update(_MONTH_TERMS.get(t, t) for t in terms(normalise_facts(word)))
-    return names
-
-
-def acronyms(text: str) -> list[str]:
-    """The words of ``text`` written in capitals ("US", "U.S.", "NATO")."""
-    return [word for word in _CAPITALISED.findall(text) if is_acronym(word)]
-
-
-def initialisms(text: str) -> set[str]:
-    """The initials of each run of 2-5 capitalised words, lower-cased ("European Union" ->
-    "eu", "North Atlantic Treaty Organization" -> "nato"), so that a question's "EU" meets
-    an article that spells the name out."""
-    found = set()
-    for run in _CAPITALISED_RUN.finditer(text):
-        initials = [word[0].lower() for word in run.group().split() if word[0].isupper()]
-        for size in range(2, MAX_INITIALISM + 1):
-            for start in range(len(initials) - size + 1):
-                found.add("".join(initials[start : start + size]))
-    return found
-
-
-def quarters(text: str) -> set[int]:
-    """Quarters a text names: "Q1", "first quarter" -> 1."""
-    found = set()
-    for digit, word in _QUARTER.findall(text):
-        found.add(int(digit) if digit else _ORDINALS[word.lower()])
-    return found
 
 
 def _prefix_match(term: str, vocabulary: set[str]) -> bool:
@@ -290,14 +174,14 @@ def entity_share(
     """Share of the question's named entities that ``context`` names (by prefix, or by an
     initialism of its names), each weighted by ``rarity`` when given; 1 when it names none."""
     # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
-    entities = {_MONTH_TERMS.get(t, t) for t in question_entities(question)}
+    entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
     if not entities:
         return 1.0
     vocabulary = fact_terms(context) | initialisms(context)
     # An acronym is met by a capitalised word or a name's initials only: the pronoun "us"
     # is not the "US".
     asked_acronyms = {t for word in acronyms(question) for t in terms(word)}
-    names = fact_terms(" ".join(_CAPITALISED.findall(context))) | initialisms(context)
+    names = fact_terms(" ".join(CAPITALISED.findall(context))) | initialisms(context)
     weight = rarity or (lambda _term: 1.0)
     total = sum(weight(t) for t in entities)
     met = sum(
@@ -518,13 +402,13 @@ def _new_names(claim: str, question: str) -> list[str]:
     asked = fact_terms(question)
     asked_acronyms = {word.replace(".", "").lower() for word in acronyms(question)}
     spelled_out: set[str] = set()
-    for run in _CAPITALISED_RUN.finditer(claim):
+    for run in CAPITALISED_RUN.finditer(claim):
         words = run.group().split()
         if "".join(w[0].lower() for w in words if w[0].isupper()) in asked_acronyms:
             spelled_out.update(words)
     return [
         word
-        for word in _CAPITALISED.findall(claim)
+        for word in CAPITALISED.findall(claim)
         if not word.isupper() and word not in spelled_out and not set(terms(word)) <= asked
     ]
 
@@ -549,7 +433,7 @@ def _written_as_name(names: list[str], text: str, lower: set[str]) -> bool:
     model capitalises a role ("President of …") that the article writes as a common noun
     ("the president of …"), and that names no one."""
     capitalised = set()
-    for match in _CAPITALISED.finditer(text):
+    for match in CAPITALISED.finditer(text):
         if not _SENTENCE_START.search(text, 0, match.start()):
             capitalised.update(terms(normalise_facts(match.group())))
     for name in names:
