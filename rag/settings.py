@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # Ask once more, in the same conversation, when the answer only repeats the question's
     # words ("Who is X?" answered "X"); the second answer is checked like the first.
     reader_reask_echo: bool = True
+    # Ask once more, the same way, when the answer is not the kind the question asks for
+    # ("Tuesday" to "At what time …?", no name to "Who …?"); the second answer is checked too.
+    reader_reask_kind: bool = True
     # Show a verified short answer in its sentence's own words, widened to whole words, a
     # number's qualifier and a name's other words ("up to 3 pence", "King Malcolm III";
     # rag/answering/span.py).

@@ -296,6 +296,36 @@ def test_an_answer_that_only_repeats_the_question_is_asked_once_more(local_servi
         assert fact_terms(claim) & fact_terms(checked.citations[0].quote)
 
 
+def test_an_answer_of_the_wrong_kind_is_asked_once_more(local_service):
+    from rag.answering.extractive import has_answer_type
+    from rag.answering.pipeline import _evidence, _reasked, check_reading, prepare
+    from rag.answering.reader import ReaderReply, build_reader_messages
+
+    corpus, settings = local_service.corpus, local_service.settings
+    question = (
+        "At what time did the Paris talks between Russian and Ukrainian representatives begin?"
+    )
+    prepared = prepare(corpus, question, None, None, None)
+    evidence = _evidence(corpus, prepared)
+    # The fault injected: a weekday where a time of day is asked.
+    weekday = ReaderReply(
+        1,
+        "Tuesday",
+        '{"answer": "Tuesday", "passage": 1}',
+        messages=tuple(build_reader_messages(question, evidence, None, settings)),
+    )
+    refused = check_reading(weekday, prepared, settings)
+    assert refused.abstained and refused.wrong_kind == "clock" and not refused.echoed
+
+    checked, again = _reasked(refused, weekday, evidence, prepared, settings)
+    assert len(again.messages) == 4 and "a time of day" in again.messages[-1]["content"]
+    assert again.raw and checked.unsupported >= 1
+    if not checked.abstained:
+        assert has_answer_type(_MARKER.sub("", checked.text), "clock", question)
+    off = settings.model_copy(update={"reader_reask_kind": False})
+    assert _reasked(refused, weekday, evidence, prepared, off) == (refused, weekday)
+
+
 def test_reasking_is_a_setting(local_service):
     from rag.answering.pipeline import _reasked, check_reading, prepare
     from rag.answering.reader import ReaderReply

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rag.answering.extractive import question_entities
+from rag.answering.extractive import expected_type, has_answer_type, question_entities
 from rag.answering.facts import normalise_facts, numbers
 from rag.answering.pipeline import Prepared, check_reading
 from rag.answering.reader import ReaderReply, parse_reply
@@ -426,3 +426,56 @@ def test_the_shown_answer_is_completed_from_its_quote():
         ReaderReply(1, "Kostyukov", ""), prepared, Settings(reader_complete_span=False)
     )
     assert plain.text == "Kostyukov [1]"
+
+
+PARIS_TALKS = passage(
+    "The talks began on Tuesday at 1100 GMT in Paris and lasted eight hours.", title="Paris talks"
+)
+
+
+@pytest.mark.parametrize("claim", ["Tuesday", "January", "2022"])
+def test_a_day_month_or_year_alone_does_not_answer_at_what_time(claim):
+    question = "At what time did the Paris talks begin?"
+    text = f"The talks began in Paris in {claim}."
+    verdict = verify_claim(claim, 1, question, [passage(text, title="Paris talks")], 0.6)
+    assert not verdict.supported and verdict.wrong_kind == "clock"
+
+
+@pytest.mark.parametrize("claim", ["1100 GMT", "Tuesday at 1100 GMT"])
+def test_a_time_of_day_answers_at_what_time(claim):
+    question = "At what time did the Paris talks begin?"
+    assert verify_claim(claim, 1, question, [PARIS_TALKS], 0.6).supported
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("At what time did the talks begin?", "clock"),
+        ("What time do members vote on the motions?", "clock"),
+        ("At what hour did the polls close?", "clock"),
+        ("What time of year do the geese migrate?", "time"),
+        ("What time frame does the war cover?", "time"),
+        ("What day did the talks begin?", "time"),
+        ("When did the talks begin?", "time"),
+    ],
+)
+def test_a_time_of_day_is_asked_by_what_time_not_by_what_time_of(question, kind):
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clock"),
+    [
+        ("MSPs vote at 5 pm.", True),
+        ("The polls closed at 8 p.m.", True),
+        ("Doors open at 9am.", True),
+        ("They met at noon.", True),
+        ("The race is run every two years.", True),
+        ("They met on Tuesday morning.", True),
+        ("They met on Tuesday.", False),
+        ("They met in May 2021.", False),
+    ],
+)
+def test_clock_times_are_read_as_times(sentence, clock):
+    assert has_answer_type(sentence, "time", "When did they meet?")
+    assert has_answer_type(sentence, "clock", "At what time did they meet?") is clock

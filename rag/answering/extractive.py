@@ -59,8 +59,16 @@ _TIME = re.compile(
     r"\b(?:1\d\d\d|20\d\d|\d{1,2}:\d\d|GMT|UTC|today|yesterday|tomorrow|tonight|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|"
     r"august|september|october|november|december|spring|summer|autumn|winter|week|month|year|"
-    r"century|decade|morning|evening|night)s?\b",
+    r"century|decade|morning|afternoon|evening|night|noon|midday|midnight|dawn|dusk)s?\b|"
+    r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:[ap]\.m\.|[ap]m\b)|\bo['’]clock\b",  # "5 pm", "11 a.m."
     re.IGNORECASE,
+)
+# A time of day is asked ("At what time did the talks begin?"): a weekday, a month or a year
+# alone does not answer it; anything else the time rule reads does ("1100 GMT", "noon",
+# "every two years"). "What time of year", "what time frame" ask for something else.
+_DAY_OR_YEAR = re.compile(
+    r"(?i)^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|1\d\d\d|20\d\d)$"
 )
 # A question may open with a clause ("When Iqbal promoted unity, what did he encourage?"):
 # then what follows its comma asks. "When did …" is no such clause.
@@ -77,6 +85,10 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (
         re.compile(r"\b(?:how many|how much|what percentage|how long|how old|what number)\b", re.I),
         "number",
+    ),
+    (
+        re.compile(r"\b(?:what|which) (?:time|hour)\b(?!\s+(?:of|frame|period|span|zone)\b)", re.I),
+        "clock",
     ),
     (
         re.compile(r"^\W*(?:and\s+)?when\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I),
@@ -105,7 +117,8 @@ class Candidate:
 
 
 def expected_type(question: str) -> str | None:
-    """What the question asks for: "person", "place", "number", "time" or None."""
+    """What the question asks for: "person", "place", "number", "time", "clock" (a time of
+    day) or None."""
     question = _OPENING_CLAUSE.sub("", question, count=1)
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
@@ -130,6 +143,8 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
         return bool(_NUMBER.search(sentence))
     if kind == "time":
         return bool(_TIME.search(sentence))
+    if kind == "clock":
+        return any(not _DAY_OR_YEAR.match(m.group()) for m in _TIME.finditer(sentence))
     asked = set(terms(question))
     if kind == "person":
         return any(

@@ -148,6 +148,7 @@ class Checked:
     recited: int = 0
     invalid: int = 0
     echoed: bool = False  # refused because the claim only repeated the question
+    wrong_kind: str | None = None  # refused for not being the kind of answer asked for
 
 
 def _result(
@@ -231,7 +232,14 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
     verdict = _verify(claim, reading.passage, prepared, settings)
     if verdict.support is None:
         echoed = verdict.reason == ECHOES_QUESTION
-        return Checked(settings.refusal_text, [], True, unsupported=1, echoed=echoed)
+        return Checked(
+            settings.refusal_text,
+            [],
+            True,
+            unsupported=1,
+            echoed=echoed,
+            wrong_kind=verdict.wrong_kind,
+        )
     passage = prepared.passages[verdict.support.passage_index]
     citation = make_citation(1, passage, verdict.support.span)
     held = verdict.support.claim or claim
@@ -287,15 +295,18 @@ def _reasked(
     prepared: Prepared,
     settings: Settings,
 ) -> tuple[Checked, ReaderReply]:
-    """With ``reader_reask_echo``: an answer refused for only repeating the question is asked
-    once more in the same conversation, and the new answer is checked the same way. A
-    provider failure keeps the refusal."""
-    if not settings.reader_reask_echo or not checked.echoed:
+    """An answer refused for only repeating the question (``reader_reask_echo``), or for not
+    being the kind of answer asked for (``reader_reask_kind``), is asked once more in the same
+    conversation, and the new answer is checked the same way. A provider failure keeps the
+    refusal."""
+    echo = settings.reader_reask_echo and checked.echoed
+    kind = checked.wrong_kind if settings.reader_reask_kind else None
+    if not echo and kind is None:
         return checked, reading
     from rag.answering.reader import reask
 
     try:
-        again = reask(reading, evidence, settings)
+        again = reask(reading, evidence, settings, None if echo else kind)
     except ProviderError:
         return checked, reading
     if reading.reply is not None and again.reply is not None:

@@ -37,6 +37,14 @@ if TYPE_CHECKING:
 
 READER_MAX_TOKENS = 96  # a short answer and a passage number; bounds a runaway reply
 CHECK_MAX_TOKENS = 12  # {"stated": true}
+# How the re-ask names the kind of answer the question asks for (extractive.expected_type).
+ANSWER_KIND_WORDS = {
+    "person": "a person's or group's name",
+    "place": "a place's name",
+    "number": "a number",
+    "time": "a time or date",
+    "clock": "a time of day",
+}
 _CHECK_FORMAT = {
     "type": "json_schema",
     "json_schema": {
@@ -281,8 +289,17 @@ def confirm(reading: ReaderReply, claim: str, sentence: str, settings: Settings)
     return bool(stated)
 
 
-def reask(reading: ReaderReply, evidence: Evidence, settings: Settings) -> ReaderReply:
+def reask(
+    reading: ReaderReply, evidence: Evidence, settings: Settings, kind: str | None = None
+) -> ReaderReply:
     """Ask once more, in the same conversation, after an answer that only repeated the
-    question's words; the excerpts are already in the KV cache, so only the new turn is read."""
-    prompt = render_prompt("reader_reask", settings.prompts_dir, answer=escape_text(reading.answer))
+    question's words or, given ``kind`` (an answer type of ``extractive.expected_type``), one
+    that is not of the kind the question asks for; the excerpts are already in the KV cache,
+    so only the new turn is read."""
+    answer = escape_text(reading.answer)
+    if kind is None:
+        prompt = render_prompt("reader_reask", settings.prompts_dir, answer=answer)
+    else:
+        what = ANSWER_KIND_WORDS.get(kind, kind)
+        prompt = render_prompt("reader_reask_kind", settings.prompts_dir, answer=answer, kind=what)
     return _ask(_next_turn(reading, prompt), evidence, settings)

@@ -127,6 +127,9 @@ class Verdict:
 
     support: Support | None
     reason: str = ""
+    # The kind of answer the question asks for, when the claim is not of it ("Tuesday" for
+    # "At what time …?"): the pipeline may ask the model once more.
+    wrong_kind: str | None = None
 
     @property
     def supported(self) -> bool:
@@ -469,7 +472,7 @@ def verify_claim(
         return Verdict(None, ECHOES_QUESTION)
     kind = expected_type(question)
     if not _has_kind(claim, kind, question):
-        return Verdict(None, f"the question asks for a {kind}; the claim names none")
+        return Verdict(None, f"the question asks for a {kind}; the claim names none", kind)
     order = list(range(len(passages)))
     if 1 <= cited <= len(passages):
         order.remove(cited - 1)
