@@ -267,21 +267,31 @@ def test_a_prefilled_json_reply_streams_and_assembles_whole(local_service):
         assert isinstance(json.loads(reply)["stated"], bool)
 
 
-def test_an_answer_that_only_repeats_the_question_is_asked_once_more(local_service):
-    from rag.answering.pipeline import _evidence, _reasked, check_reading, prepare
+def _injected_first_reply(local_service, question: str, answer: str):
+    """The question prepared, its evidence, and a first reply ``answer`` citing passage 1 (the
+    fault injected), as the reader would have received it."""
+    from rag.answering.pipeline import _evidence, prepare
     from rag.answering.reader import ReaderReply, build_reader_messages
 
     corpus, settings = local_service.corpus, local_service.settings
-    question = "Who is Philip Breedlove?"
     prepared = prepare(corpus, question, None, None, None)
     evidence = _evidence(corpus, prepared)
-    # The fault injected: the first reply names only the question's subject.
-    echo = ReaderReply(
+    reply = ReaderReply(
         1,
-        "Philip Breedlove",
-        '{"answer": "Philip Breedlove", "passage": 1}',
+        answer,
+        json.dumps({"answer": answer, "passage": 1}),
         messages=tuple(build_reader_messages(question, evidence, None, settings)),
     )
+    return prepared, evidence, reply
+
+
+def test_an_answer_that_only_repeats_the_question_is_asked_once_more(local_service):
+    from rag.answering.pipeline import _reasked, check_reading
+
+    settings = local_service.settings
+    question = "Who is Philip Breedlove?"
+    # The first reply names only the question's subject.
+    prepared, evidence, echo = _injected_first_reply(local_service, question, "Philip Breedlove")
     refused = check_reading(echo, prepared, settings)
     assert refused.abstained and refused.echoed and refused.unsupported == 1
 
@@ -298,22 +308,14 @@ def test_an_answer_that_only_repeats_the_question_is_asked_once_more(local_servi
 
 def test_an_answer_of_the_wrong_kind_is_asked_once_more(local_service):
     from rag.answering.extractive import has_answer_type
-    from rag.answering.pipeline import _evidence, _reasked, check_reading, prepare
-    from rag.answering.reader import ReaderReply, build_reader_messages
+    from rag.answering.pipeline import _reasked, check_reading
 
-    corpus, settings = local_service.corpus, local_service.settings
+    settings = local_service.settings
     question = (
         "At what time did the Paris talks between Russian and Ukrainian representatives begin?"
     )
-    prepared = prepare(corpus, question, None, None, None)
-    evidence = _evidence(corpus, prepared)
-    # The fault injected: a weekday where a time of day is asked.
-    weekday = ReaderReply(
-        1,
-        "Tuesday",
-        '{"answer": "Tuesday", "passage": 1}',
-        messages=tuple(build_reader_messages(question, evidence, None, settings)),
-    )
+    # A weekday where a time of day is asked.
+    prepared, evidence, weekday = _injected_first_reply(local_service, question, "Tuesday")
     refused = check_reading(weekday, prepared, settings)
     assert refused.abstained and refused.wrong_kind == "clock" and not refused.echoed
 
