@@ -40,16 +40,16 @@ ENTITY_WEIGHT = 2.0
 # Only this many sentences (best by coverage) are embedded, to bound the answer's cost.
 SENTENCES_TO_EMBED = 16
 
-_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
+CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")  # a capitalised word
 # Two or more capitalised words in a row, not after "the": a person's name ("Igor Kostyukov"),
 # rather than an institution or country ("the United States", "the White House").
 _NAME_RUN = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:[ -][A-ZÀ-ÖØ-Þ][\w'’.-]+)+")
 _BRACKETED_NUMBER = re.compile(r"\[(\d+)\]")
 _THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
-_CALENDAR = re.compile(
-    r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|"
-    r"march|april|may|june|july|august|september|october|november|december)$"
-)
+# Weekday and month names, as regex alternations (the calendar, time and clock rules share them).
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_CALENDAR = re.compile(rf"^{_WEEKDAY}$|^(?:{_MONTH})$")
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter)s?\b",
@@ -57,8 +57,7 @@ _NUMBER = re.compile(
 )
 _TIME = re.compile(
     r"\b(?:1\d\d\d|20\d\d|\d{1,2}:\d\d|GMT|UTC|today|yesterday|tomorrow|tonight|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|spring|summer|autumn|winter|week|month|year|"
+    rf"{_WEEKDAY}|{_MONTH}|spring|summer|autumn|winter|week|month|year|"
     r"century|decade|morning|afternoon|evening|night|noon|midday|midnight|dawn|dusk)s?\b|"
     r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:[ap]\.m\.|[ap]m\b)|\bo['’]clock\b",  # "5 pm", "11 a.m."
     re.IGNORECASE,
@@ -66,10 +65,7 @@ _TIME = re.compile(
 # A time of day is asked ("At what time did the talks begin?"): a weekday, a month or a year
 # alone does not answer it; anything else the time rule reads does ("1100 GMT", "noon",
 # "every two years"). "What time of year", "what time frame" ask for something else.
-_DAY_OR_YEAR = re.compile(
-    r"(?i)^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|"
-    r"june|july|august|september|october|november|december|1\d\d\d|20\d\d)$"
-)
+_DAY_OR_YEAR = re.compile(rf"(?i)^(?:{_WEEKDAY}s?|{_MONTH}|1\d\d\d|20\d\d)$")
 # A question may open with a clause ("When Iqbal promoted unity, what did he encourage?"):
 # then what follows its comma asks. "When did …" is no such clause.
 _OPENING_CLAUSE = re.compile(
@@ -152,7 +148,7 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
             for run in _NAME_RUN.finditer(sentence)
             if not _THE_BEFORE.search(sentence, 0, run.start())
         )
-    words = _CAPITALISED.findall(sentence)
+    words = CAPITALISED.findall(sentence)
     if sentence[:1].isupper():
         words = words[1:]  # the first word is capitalised anyway
     return _new_terms(words, asked)
@@ -179,7 +175,7 @@ def question_entities(question: str) -> list[str]:
     """Terms of the capitalised words of a question, its first word excepted unless it is
     written in capitals ("NASA made history …"): any first word is capitalised, an acronym
     is a name wherever it stands."""
-    words = _CAPITALISED.findall(question)
+    words = CAPITALISED.findall(question)
     if words and question.lstrip(" \"'“‘(").startswith(words[0]) and not is_acronym(words[0]):
         words = words[1:]
     return [t for w in words for t in terms(w)]

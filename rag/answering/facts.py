@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.answering.extractive import is_acronym
+from rag.answering.extractive import CAPITALISED, is_acronym
 from rag.terms import terms
 
 _MONTHS = {
@@ -54,7 +54,6 @@ _POLARITY = re.compile(
     re.I,
 )
 _QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[- ]quarter)\b", re.IGNORECASE)
-CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’.-]*")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 # Capitalised words in a row, "of"/"and"/"the"/"for" allowed between them (in a name, not
 # counted in its initials: "Bank of England" is "BoE", "Federal Bureau of Investigation" FBI).
