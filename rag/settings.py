@@ -119,7 +119,8 @@ class Settings(BaseSettings):
     # model does not (measured: no retrieval gain on the seed follow-ups for 5-10 s more).
     llm_rewrite_followups: bool | None = None
     # Ask the model, over the one quoted sentence, whether it states the answer (one more
-    # short call); an answer it does not confirm becomes the refusal.
+    # short call); an answer it does not confirm becomes the refusal. Off: with the local
+    # 1.5B model it refuses most right answers too (docs/evaluation.md, session 13).
     reader_confirm: bool = False
     # Ask once more, in the same conversation, when the answer only repeats the question's
     # words ("Who is X?" answered "X"); the second answer is checked like the first.
