@@ -479,3 +479,28 @@ def test_a_time_of_day_is_asked_by_what_time_not_by_what_time_of(question, kind)
 def test_clock_times_are_read_as_times(sentence, clock):
     assert has_answer_type(sentence, "time", "When did they meet?")
     assert has_answer_type(sentence, "clock", "At what time did they meet?") is clock
+
+
+@pytest.mark.parametrize(
+    ("claim", "question", "text"),
+    [
+        (
+            "talks beginning in early September and ending in mid-May",
+            "When were the talks held?",
+            "The talks ran from early September and ended in mid-May.",
+        ),
+        (
+            "pro-Russian separatists",
+            "Who shelled the town?",
+            "The town was shelled by pro-Russian separatists on Sunday.",
+        ),
+    ],
+)
+def test_a_name_inside_a_hyphenated_word_is_held_by_that_word(claim, question, text):
+    # "mid-May" is one fact term but holds the name "May": both sides read names alike.
+    assert verify_claim(claim, 1, question, [passage(text)], 0.6).supported
+
+
+def test_a_question_entity_inside_a_hyphenated_word_is_met():
+    pro_russian = passage("Pro-government media said the anti-Kremlin rally was small.")
+    assert meets_question_constraints("How big was the Kremlin protest?", pro_russian)

@@ -112,6 +112,13 @@ def name_terms(claim: str) -> set[str]:
     return names
 
 
+def name_vocabulary(text: str) -> set[str]:
+    """The terms a claim's or question's names are looked for in: the fact terms of
+    ``text`` and its names read as :func:`name_terms` reads a claim's, so that "mid-May" or
+    "pro-Russian" (one fact term each) also hold the names "May" and "Russian"."""
+    return fact_terms(text) | name_terms(text)
+
+
 def acronyms(text: str) -> list[str]:
     """The words of ``text`` written in capitals ("US", "U.S.", "NATO")."""
     return [word for word in CAPITALISED.findall(text) if is_acronym(word)]

@@ -45,6 +45,7 @@ from rag.answering.facts import (
     fact_terms,
     initialisms,
     name_terms,
+    name_vocabulary,
     normalise_facts,
     numbers,
     polarity_words,
@@ -180,7 +181,7 @@ def entity_share(
     entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
     if not entities:
         return 1.0
-    vocabulary = fact_terms(context) | initialisms(context)
+    vocabulary = name_vocabulary(context) | initialisms(context)
     # An acronym is met by a capitalised word or a name's initials only: the pronoun "us"
     # is not the "US".
     asked_acronyms = {t for word in acronyms(question) for t in terms(word)}
@@ -213,8 +214,10 @@ def _holds(
     if not numbers(claim) <= numbers(window):
         return False
     names = name_terms(claim)
-    if not all(_prefix_match(t, window_terms) for t in names):
-        return False
+    if names:
+        name_words = name_vocabulary(window)
+        if not all(_prefix_match(t, name_words) for t in names):
+            return False
 
     def held(term: str, vocabulary: set[str]) -> bool:
         # A name matches by its prefix ("Europe" is held by "European Union"); other words
@@ -286,8 +289,8 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     claim_terms = fact_terms(claim)
     title = passage.chunk.title
     phrases = _name_phrases(claim)
-    title_terms = fact_terms(title) if phrases else set()
-    sentence_terms = [fact_terms(t) for t in texts] if phrases else []
+    title_terms = name_vocabulary(title) if phrases else set()
+    sentence_terms = [name_vocabulary(t) for t in texts] if phrases else []
     lower = _lower_case_terms(passage.chunk.text) if demands.names is not None else set()
     best: tuple[int, Span, float] | None = None
     for i, span in enumerate(spans):
