@@ -93,3 +93,26 @@ def test_other_scripts_and_control_characters_are_handled(seeded_service):
     for question in ("Кто возглавлял делегацию?", "من قاد الوفد الروسي؟", "🇷🇺 delegation?\x00\x07"):
         result = seeded_service.answer(question)
         assert isinstance(result.answer, str)
+
+
+def test_the_extractive_answer_never_quotes_the_question_back(make_service, tmp_path):
+    """A page that prints the quiz question (or a sentence of only the question's words)
+    states nothing: the sentence that answers is quoted instead."""
+    page = {
+        "id": "quiz",
+        "title": "Weekly news quiz",
+        "text": (
+            "Which wildly popular show was recently green lit for a new season? "
+            "A wildly popular show was recently green lit for a new season. "
+            "Netflix said on Sunday that Squid Game will return for a second season."
+        ),
+    }
+    feed = tmp_path / "quiz.jsonl"
+    feed.write_text(json.dumps(page) + "\n", encoding="utf-8")
+    service = make_service()
+    service.index([feed])
+    result = service.answer("Which wildly popular show was recently green lit for a new season?")
+    assert not result.abstained
+    assert [c.quote for c in result.citations] == [
+        "Netflix said on Sunday that Squid Game will return for a second season."
+    ]

@@ -94,6 +94,10 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], str | None], ...] = (
 )
 
 
+# A sentence that ends in a question mark, closing quotes or brackets aside.
+_QUESTION_END = re.compile(r"\?[\"'”’)\]]*\s*$")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A sentence that may answer the question."""
@@ -232,6 +236,16 @@ def candidates(
     return out
 
 
+def states_something(sentence: str, question: str) -> bool:
+    """Whether a sentence can answer ``question``: it is not itself a question (a page that
+    quotes the question, a rhetorical "Who will pay?"), and it has a content term the
+    question lacks (one that only repeats the question's words answers nothing). The
+    reader's evidence keeps such sentences: they can be the context of the one that answers."""
+    if _QUESTION_END.search(sentence):
+        return False
+    return not set(terms(sentence)) <= set(terms(question))
+
+
 def with_similarity(
     found: list[Candidate], query_vector: np.ndarray, embedder: Embedder
 ) -> list[Candidate]:
@@ -262,7 +276,11 @@ def extractive_answer(
     """Answer from the passages: (answer text with [n] markers, citations, abstained)."""
     weights = term_weights(question, history_text, lexical)
     found = candidates(question, weights, passages)
-    supported = [c for c in found if c.coverage >= settings.min_support and c.has_type]
+    supported = [
+        c
+        for c in found
+        if c.coverage >= settings.min_support and c.has_type and states_something(c.text, question)
+    ]
     if not supported:
         return settings.refusal_text, [], True
     ranked = sorted(with_similarity(supported, query_vector, embedder), key=lambda c: -c.score)
