@@ -236,14 +236,15 @@ def candidates(
     return out
 
 
-def states_something(sentence: str, question: str) -> bool:
-    """Whether a sentence can answer ``question``: it is not itself a question (a page that
-    quotes the question, a rhetorical "Who will pay?"), and it has a content term the
-    question lacks (one that only repeats the question's words answers nothing). The
-    reader's evidence keeps such sentences: they can be the context of the one that answers."""
+def states_something(sentence: str, asked: set[str]) -> bool:
+    """Whether a sentence can answer a question of terms ``asked``: it is not itself a
+    question (a page that quotes the question, a rhetorical "Who will pay?"), and it has a
+    content term the question lacks (one that only repeats the question's words answers
+    nothing). The reader's evidence keeps such sentences: they can be the context of the
+    one that answers."""
     if _QUESTION_END.search(sentence):
         return False
-    return not set(terms(sentence)) <= set(terms(question))
+    return not set(terms(sentence)) <= asked
 
 
 def with_similarity(
@@ -276,10 +277,11 @@ def extractive_answer(
     """Answer from the passages: (answer text with [n] markers, citations, abstained)."""
     weights = term_weights(question, history_text, lexical)
     found = candidates(question, weights, passages)
+    asked = set(terms(question))
     supported = [
         c
         for c in found
-        if c.coverage >= settings.min_support and c.has_type and states_something(c.text, question)
+        if c.coverage >= settings.min_support and c.has_type and states_something(c.text, asked)
     ]
     if not supported:
         return settings.refusal_text, [], True

@@ -215,7 +215,7 @@ def _holds(
         return False
     names = name_terms(claim)
     if names:
-        name_words = name_vocabulary(window)
+        name_words = window_terms | name_terms(window)  # name_vocabulary, terms reused
         if not all(_prefix_match(t, name_words) for t in names):
             return False
 
