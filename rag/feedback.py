@@ -17,7 +17,7 @@ from typing import Any
 
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS = ("up", "down", "cleared")
-CITATION_FIELDS = ("n", "doc_id", "title", "date", "url", "quote", "start", "end")
+CITATION_FIELDS = ("n", "doc_id", "title", "date", "url", "quote", "start", "end", "quote_in")
 _lock = threading.Lock()
 
 

@@ -69,10 +69,13 @@ class Citation:
     url: str | None
     date: str | None
     text: str  # the whole passage
-    quote: str  # the supporting sentence inside ``text``
-    start: int  # offsets of ``quote`` in the cleaned article text
+    quote: str  # the supporting sentence inside ``text`` (or the title: ``quote_in``)
+    start: int  # offsets of ``quote`` in the cleaned article text (0, 0 for the title)
     end: int
     score: float
+    # Where the quote is: "text" (a sentence of the passage) or "title" (the article's
+    # headline states the claim and no sentence of the passage does).
+    quote_in: str = "text"
 
     def to_dict(self) -> dict[str, Any]:
         """The citation as the JSON answer contract spells it."""

@@ -9,7 +9,19 @@ from rag.ingest import load_documents
 from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS
 
 CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "retrieved", "model", "timings_ms"}
-CITATION_KEYS = {"n", "doc_id", "title", "url", "date", "text", "quote", "start", "end", "score"}
+CITATION_KEYS = {
+    "n",
+    "doc_id",
+    "title",
+    "url",
+    "date",
+    "text",
+    "quote",
+    "start",
+    "end",
+    "score",
+    "quote_in",
+}
 
 
 def test_abu_dhabi_question_names_kostyukov_from_the_abu_dhabi_article(any_mode_service):
@@ -50,6 +62,7 @@ def test_quote_offsets_locate_the_quote_in_the_cleaned_article(seeded_service):
     articles = {d.doc_id: d.text for d in load_documents([SEEDS], 10**7).documents}
     for question in ("Who led Russia's delegation in Abu Dhabi?", "Who is Steven Pifer?"):
         for c in seeded_service.answer(question).citations:
+            assert c.quote_in == "text"
             assert articles[c.doc_id][c.start : c.end] == c.quote
 
 

@@ -504,3 +504,43 @@ def test_a_name_inside_a_hyphenated_word_is_held_by_that_word(claim, question, t
 def test_a_question_entity_inside_a_hyphenated_word_is_met():
     pro_russian = passage("Pro-government media said the anti-Kremlin rally was small.")
     assert meets_question_constraints("How big was the Kremlin protest?", pro_russian)
+
+
+# A pool of news snippets: the headline is often the only statement of the fact asked for.
+INFINIBAND = passage(
+    "Three-year project will back programmers' effort to build Linux software support for "
+    "the high-speed networking technology.",
+    title="Energy Dept. funds open-source InfiniBand work",
+    doc="infiniband",
+)
+
+
+def test_a_claim_only_the_headline_states_is_held_by_the_headline():
+    question = "Which government department is funding the open-source InfiniBand work?"
+    verdict = verify_claim("Energy Dept.", 1, question, [INFINIBAND], 0.6)
+    assert verdict.supported and verdict.support.in_title
+    # The headline must state the claim whole and be about the question.
+    assert not verify_claim("Commerce Dept.", 1, question, [INFINIBAND], 0.6).supported
+    unrelated = "Which department did the programmers' union sue?"
+    assert not verify_claim("Energy Dept.", 1, unrelated, [INFINIBAND], 0.6).supported
+
+
+def test_a_sentence_that_states_the_claim_is_quoted_before_any_headline():
+    headline_only = passage("Officials met on Monday.", title="Kostyukov leads Russian side")
+    verdict = verify_claim(
+        "Igor Kostyukov", 1, "Who led Russia's delegation?", [headline_only, TALKS], 0.6
+    )
+    assert verdict.supported and not verdict.support.in_title
+    assert verdict.support.passage_index == 1
+
+
+def test_a_headline_quote_is_the_title_with_empty_offsets():
+    settings = Settings(answerer="extractive")
+    question = "Which government department is funding the open-source InfiniBand work?"
+    checked = check_reading(
+        ReaderReply(1, "Energy Dept.", ""), _prepared([INFINIBAND], question), settings
+    )
+    assert checked.text == "Energy Dept. [1]"
+    citation = checked.citations[0]
+    assert citation.quote_in == "title" and citation.quote == INFINIBAND.chunk.title
+    assert (citation.start, citation.end) == (0, 0)

@@ -145,6 +145,9 @@ def card_html(citation: dict[str, Any], turn: int) -> str:
     n = citation["n"]
     url = _safe_url(citation.get("url"))
     title = esc(citation.get("title") or citation.get("doc_id"))
+    in_title = citation.get("quote_in") == "title"
+    if in_title:  # the headline is what states the claim
+        title = f"<mark>{title}</mark>"
     if url:
         title = (
             f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">'
@@ -154,7 +157,8 @@ def card_html(citation: dict[str, Any], turn: int) -> str:
     if url:
         meta.append(esc(urlparse(url).netloc.removeprefix("www.")))
     meta.append(f"<code>{esc(citation.get('doc_id'))}</code>")
-    text, quote = citation.get("text", ""), citation.get("quote", "")
+    text = citation.get("text", "")
+    quote = "" if in_title else citation.get("quote", "")
     passage, shortened = excerpt_html(text, quote)
     full = ""
     if shortened:

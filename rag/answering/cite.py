@@ -18,8 +18,10 @@ def sentence_text(passage: Passage, span: Span) -> str:
     return passage.chunk.text[span.start - base : span.end - base]
 
 
-def make_citation(n: int, passage: Passage, span: Span) -> Citation:
-    """A citation whose quote is ``span`` of ``passage``."""
+def make_citation(n: int, passage: Passage, span: Span, in_title: bool = False) -> Citation:
+    """A citation whose quote is ``span`` of ``passage``, or its article's title when the
+    headline is what states the claim (``in_title``: the quote is then the title, with the
+    empty offsets 0, 0, as it is no part of the article text)."""
     chunk = passage.chunk
     return Citation(
         n=n,
@@ -28,10 +30,11 @@ def make_citation(n: int, passage: Passage, span: Span) -> Citation:
         url=chunk.url,
         date=chunk.date,
         text=chunk.text,
-        quote=sentence_text(passage, span),
-        start=span.start,
-        end=span.end,
+        quote=chunk.title if in_title else sentence_text(passage, span),
+        start=0 if in_title else span.start,
+        end=0 if in_title else span.end,
         score=round(float(passage.score), 6),
+        quote_in="title" if in_title else "text",
     )
 
 

@@ -241,7 +241,7 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
             wrong_kind=verdict.wrong_kind,
         )
     passage = prepared.passages[verdict.support.passage_index]
-    citation = make_citation(1, passage, verdict.support.span)
+    citation = make_citation(1, passage, verdict.support.span, verdict.support.in_title)
     held = verdict.support.claim or claim
     shown = held
     if settings.reader_complete_span:
@@ -346,7 +346,8 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
     if result.is_refusal:
         return Checked(settings.refusal_text, [], True, invalid=result.invalid_markers)
     citations: list[Citation] = []
-    numbers: dict[tuple[int, int], int] = {}  # (passage index, quote start) -> citation n
+    # (passage index, quote start, quoted from the title) -> citation n
+    numbers: dict[tuple[int, int, bool], int] = {}
     kept: list[str] = []
     unsupported = recited = 0
     for sentence in split_sentences(result.text):
@@ -359,11 +360,12 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
         recited += int(verdict.support.recited)
         unsupported += int(verdict.support.claim not in ("", claim))
         claim = verdict.support.claim or claim
-        key = (verdict.support.passage_index, verdict.support.span.start)
+        support = verdict.support
+        key = (support.passage_index, support.span.start, support.in_title)
         if key not in numbers:
             numbers[key] = len(citations) + 1
             passage = prepared.passages[key[0]]
-            citations.append(make_citation(numbers[key], passage, verdict.support.span))
+            citations.append(make_citation(numbers[key], passage, support.span, support.in_title))
         body, stop = _FINAL_STOP.match(claim).groups()
         kept.append(f"{shown_quote(body.rstrip())} [{numbers[key]}]{stop}")
     if not kept:

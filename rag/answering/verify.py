@@ -25,7 +25,10 @@ time ("this week") where one applies, and its named entities occur in the
 passage or the title (most of them: a passage may say "the talks" for "the Paris talks"; an
 acronym only as a capitalised word or a name's initials, not the pronoun "us"). The
 cited passage is tried first; when another retrieved passage holds
-the claim, the claim is re-cited to it. A claim no passage holds is unsupported.
+the claim, the claim is re-cited to it. When no sentence of any passage holds it, an
+article's headline may: one that states the whole claim itself and covers half of the
+question's other terms (in a pool of snippets the headline is often the only statement of
+the fact); the quote is then the title. A claim nothing holds is unsupported.
 """
 
 from __future__ import annotations
@@ -100,6 +103,9 @@ MIN_NOVEL_SHARE = 0.5
 # title) must cover to be cited beside the answer: half, the "most of" of
 # the entity rule, or less when the model's own passage covers less.
 MIN_CORROBORATION_COVERAGE = 0.5
+# Share of the question's other terms a headline that alone states a claim must cover: the
+# same "most of" as a second source's sentence.
+MIN_TITLE_COVERAGE = 0.5
 
 
 def _prefix_match(term: str, vocabulary: set[str]) -> bool:
@@ -120,6 +126,9 @@ class Support:
     # Share of the question's other terms the holding sentence's window covers (for the
     # model's own claim; second sources are chosen by it and leave it 0).
     coverage: float = 0.0
+    # The article's headline states the claim, no sentence of the passage does: ``span`` is
+    # then empty and the quote is the title.
+    in_title: bool = False
 
 
 @dataclass(frozen=True)
@@ -502,7 +511,30 @@ def verify_claim(
                 span, coverage = held
                 recited = i != cited - 1
                 return Verdict(Support(i, span, recited, claim=candidate, coverage=coverage))
+    for candidate in _claim_forms(claim):
+        for i in eligible:
+            coverage = _title_holding(candidate, passages[i].chunk.title, question_terms, negated)
+            if coverage is not None:
+                start = passages[i].chunk.start
+                support = Support(
+                    i, Span(start, start), i != cited - 1, candidate, coverage, in_title=True
+                )
+                return Verdict(support)
     return Verdict(None, "no retrieved passage states the claim")
+
+
+def _title_holding(claim: str, title: str, question_terms: set[str], negated: bool) -> float | None:
+    """The share of the question's other terms that ``title`` covers, when the headline
+    itself states ``claim`` (every number and content term, as a second source's sentence
+    must) and is about the question (half of its other terms); None otherwise. A headline
+    is the article's shortest statement of its news, and in a pool of snippets often the
+    only one; but every passage of a page sits under it, so it must state the claim whole."""
+    if not title or fact_terms(claim) <= question_terms or not _states(claim, title):
+        return None
+    if negated and not _NEGATION.search(title):
+        return None
+    coverage = _covers_question(title, question_terms, fact_terms(claim))
+    return coverage if coverage >= MIN_TITLE_COVERAGE else None
 
 
 def _claim_forms(claim: str) -> list[str]:
