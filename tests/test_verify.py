@@ -42,11 +42,26 @@ TALKS = passage(
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("four-week truce", "4 weeks"), ("Nov. 12", "November 12"), ("1,200 troops", "1200")],
+    [
+        ("four-week truce", "4 weeks"),
+        ("Nov. 12", "November 12"),
+        ("1,200 troops", "1200"),
+        ("his fourth world title", "4th"),
+        ("the twenty-first century", "21st"),
+    ],
 )
 def test_facts_are_compared_normalised(a, b):
     assert numbers(a) == numbers(b)
     assert normalise_facts("Sept. 3").startswith("september")
+
+
+def test_first_and_second_alone_are_words_not_numbers():
+    # "at first" and "half a second" count nothing; "the first home game" is no fact "1".
+    assert numbers("At first, with half a second left, the first home game") == set()
+    verdict = verify_claim(
+        "4", 1, "Which world title did he win?", [passage("He won his fourth world title.")], 0.6
+    )
+    assert verdict.supported
 
 
 def test_a_claim_held_by_its_cited_passage_is_kept():

@@ -1,8 +1,8 @@
 """The facts of a text, normalised for comparison: numbers, months, names and initials.
 
-"Nov. 12" is "november 12", "four-week" is "4 week", "1,200" is "1200", "European Union"
-has the initials "eu". Verification (``verify.py``) compares a claim with a passage in these
-terms; the span finder (``span.py``) reads the number words.
+"Nov. 12" is "november 12", "four-week" is "4 week", "fourth" and "4th" are "4", "1,200" is
+"1200", "European Union" has the initials "eu". Verification (``verify.py``) compares a
+claim with a passage in these terms; the span finder (``span.py``) reads the number words.
 """
 
 from __future__ import annotations
@@ -36,12 +36,26 @@ _TENS |= {"eighty": 80, "ninety": 90}
 # Number words as digits: "nine" is 9 (span.py shows a digit the sentence spells out as it does).
 NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_ORDINAL_UNITS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
+).split()
+_ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50}
+_ORDINAL_TENS |= {"sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90}
+# Ordinal words as their numbers, as "4th" is 4: "fourth" is 4, "twenty-first" 21. Alone,
+# "first" and "second" are left as words: they also mean "at first" and a second of time.
+ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(_ORDINAL_UNITS) if i >= 2} | _ORDINAL_TENS
 MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
 _COMPOUND_NUMBER = re.compile(
     r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS[1:10]) + r")\b"
 )
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
+# "twenty-first"; not "thirty-second", which may be a length of time.
+_COMPOUND_ORDINAL = re.compile(
+    r"\b(" + "|".join(_TENS) + r")-(first|" + "|".join(_ORDINAL_UNITS[2:9]) + r")\b"
+)
+_ORDINAL_WORD = re.compile(r"\b(" + "|".join(ORDINAL_WORDS) + r")\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NUMBER_COMPOUND = re.compile(r"(\d)-(?=[a-z])")
 _ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
@@ -67,6 +81,8 @@ def normalise_facts(text: str) -> str:
     text = _SPACED_INITIALS.sub(r"\1.", text)  # "U. S." is "U.S."
     text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()], text)
     text = text.lower().replace("%", " percent")
+    text = _COMPOUND_ORDINAL.sub(lambda m: str(_TENS[m[1]] + _ORDINAL_UNITS.index(m[2]) + 1), text)
+    text = _ORDINAL_WORD.sub(lambda m: str(ORDINAL_WORDS[m[1]]), text)
     text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
     text = _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m[1]]), text)
     text = _THOUSANDS.sub("", text)
