@@ -559,3 +559,23 @@ def test_a_headline_quote_is_the_title_with_empty_offsets():
     citation = checked.citations[0]
     assert citation.quote_in == "title" and citation.quote == INFINIBAND.chunk.title
     assert (citation.start, citation.end) == (0, 0)
+
+
+AJAVON = passage(
+    "Freshman guard Matee Ajavon scored 29 points to lead Rutgers over South Dakota State.",
+    title="Rutgers stops South Dakota State",
+    doc="ajavon",
+)
+
+
+def test_a_number_of_another_thing_than_the_question_counts_does_not_answer():
+    points = verify_claim("29", 1, "How many points did Matee Ajavon score?", [AJAVON], 0.6)
+    assert points.supported
+    rebounds = verify_claim("29", 1, "How many rebounds did Matee Ajavon have?", [AJAVON], 0.6)
+    assert not rebounds.supported
+
+
+def test_a_unit_abbreviation_names_what_is_counted():
+    warsaw = passage("Warsaw lies about 300 km from the Carpathian Mountains.", title="Warsaw")
+    question = "How many kilometers is Warsaw from the Carpathian Mountains?"
+    assert verify_claim("about 300 km", 1, question, [warsaw], 0.6).supported

@@ -15,6 +15,9 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
   pandemic is over", which the sentence must then state), of the kind it asks for (a
   person's name for "who", a number for "how many", a time for "when": the extractive
   answerer's own rule);
+- for "how many", what the question counts ("rebounds", "troops") is named in the sentence,
+  its neighbours or the title (or a unit's abbreviation of it, "km"): "scored 29 points"
+  does not say how many rebounds;
 - for "who" and "where", a name the article writes as one (not a role it writes in lower
   case, "the president of …"), each name of several words in one sentence or the title.
 
@@ -103,6 +106,8 @@ MIN_NOVEL_SHARE = 0.5
 # title) must cover to be cited beside the answer: half, the "most of" of
 # the entity rule, or less when the model's own passage covers less.
 MIN_CORROBORATION_COVERAGE = 0.5
+# Longest unit abbreviation that names a counted word ("km", "kg", "mph").
+MAX_ABBREVIATION = 3
 # Share of the question's other terms a headline that alone states a claim must cover: the
 # same "most of" as a second source's sentence.
 MIN_TITLE_COVERAGE = 0.5
@@ -288,6 +293,7 @@ class _Demands:
     negated: bool  # the question asks what is not the case: a negation must be stated
     added: set[str]  # the stop words a claim of the question's own words adds
     names: list[str] | None  # for "who"/"where": the claim's names, one written as a name
+    counted: str | None = None  # what "how many" counts ("troops"), which the window names
 
 
 def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[Span, float] | None:
@@ -315,6 +321,8 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
         ):
             continue
         window = f"{title} {text}"
+        if demands.counted and not _names_counted(demands.counted, fact_terms(window)):
+            continue
         coverage = _covers_question(window, demands.question_terms, claim_terms)
         if coverage < demands.min_question_share:
             continue
@@ -355,6 +363,7 @@ def corroborations(
     seen = {passages[support.passage_index].chunk.doc_id}
     negated = _NEGATED_QUESTION.search(question) is not None
     added = added_words(support.claim, question)
+    counted = counted_noun(question)
     found: list[Support] = []
     for i, passage in enumerate(passages):
         if len(found) >= limit:
@@ -364,7 +373,7 @@ def corroborations(
         ):
             continue
         span = _stating_sentence(
-            support.claim, passage, question_terms, min_coverage, negated, added
+            support.claim, passage, question_terms, min_coverage, negated, added, counted
         )
         if span is not None:
             seen.add(passage.chunk.doc_id)
@@ -379,6 +388,7 @@ def _stating_sentence(
     min_coverage: float,
     negated: bool = False,
     added: set[str] | None = None,
+    counted: str | None = None,
 ) -> Span | None:
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
@@ -394,6 +404,8 @@ def _stating_sentence(
         if negated and not _NEGATION.search(_with_neighbours(texts, i)):
             continue
         window = f"{passage.chunk.title} {texts[i]}"
+        if counted and not _names_counted(counted, fact_terms(window)):
+            continue
         if _covers_question(window, question_terms, claim_terms) < min_coverage:
             continue
         about = _covers_question(texts[i], question_terms, claim_terms)
@@ -504,6 +516,7 @@ def verify_claim(
             negated,
             added_words(candidate, question),
             _new_names(candidate, question) if kind in ("person", "place") else None,
+            counted_noun(question),
         )
         for i in eligible:
             held = _holding_sentence(candidate, passages[i], demands)
@@ -535,6 +548,41 @@ def _title_holding(claim: str, title: str, question_terms: set[str], negated: bo
         return None
     coverage = _covers_question(title, question_terms, fact_terms(claim))
     return coverage if coverage >= MIN_TITLE_COVERAGE else None
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+([^?.,;:]*)", re.I)
+
+
+def counted_noun(question: str) -> str | None:
+    """The term of what a "how many" question counts: the last of the content words right
+    after "how many" ("How many Russian troops did …" counts "troops")."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    counted = None
+    for word in match.group(1).split():
+        word_terms = fact_terms(word)
+        if not word_terms:
+            break
+        counted = sorted(word_terms)[-1]
+    return counted
+
+
+def _names_counted(counted: str, vocabulary: set[str]) -> bool:
+    """Whether ``vocabulary`` names what is counted: the word, by prefix, or a unit's
+    abbreviation of it ("km" for "kilometers": its first letter, then letters of it in
+    order, at most ``MAX_ABBREVIATION`` of them)."""
+    if _prefix_match(counted, vocabulary):
+        return True
+    return any(
+        1 < len(term) <= MAX_ABBREVIATION and term[0] == counted[0] and _in_order(term, counted)
+        for term in vocabulary
+    )
+
+
+def _in_order(letters: str, word: str) -> bool:
+    rest = iter(word)
+    return all(letter in rest for letter in letters)
 
 
 def _claim_forms(claim: str) -> list[str]:
