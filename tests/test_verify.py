@@ -9,8 +9,9 @@ import pytest
 from rag.answering.extractive import expected_type, has_answer_type, question_entities
 from rag.answering.facts import normalise_facts, numbers
 from rag.answering.pipeline import Prepared, check_reading
+from rag.answering.question_fit import meets_question_constraints
 from rag.answering.reader import ReaderReply, parse_reply
-from rag.answering.verify import ECHOES_QUESTION, meets_question_constraints, verify_claim
+from rag.answering.verify import ECHOES_QUESTION, verify_claim
 from rag.settings import Settings
 from rag.types import Chunk, Passage
 

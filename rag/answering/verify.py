@@ -21,12 +21,12 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 - for "who" and "where", a name the article writes as one (not a role it writes in lower
   case, "the president of …"), each name of several words in one sentence or the title.
 
-The passage must also meet the question's own constraints: every year and quarter it names
-occurs in the passage, its title or its article's date, half of its other numbers written
-in digits occur in the passage or its title, its article falls in the question's relative
-time ("this week") where one applies, and its named entities occur in the
-passage or the title (most of them: a passage may say "the talks" for "the Paris talks"; an
-acronym only as a capitalised word or a name's initials, not the pronoun "us"). The
+The passage must also meet the question's own constraints (``question_fit.py``): every
+year and quarter it names occurs in the passage, its title or its article's date, half of
+its other numbers written in digits occur in the passage or its title, its article falls in
+the question's relative time ("this week") where one applies, and its named entities occur
+in the passage or the title (most of them: a passage may say "the talks" for "the Paris
+talks"; an acronym only as a capitalised word or a name's initials, not the pronoun "us"). The
 cited passage is tried first; when another retrieved passage holds
 the claim, the claim is re-cited to it. When no sentence of any passage holds it, an
 article's headline may: one that states the whole claim itself and covers half of the
@@ -41,23 +41,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
-from rag.answering.extractive import expected_type, has_answer_type, question_entities
+from rag.answering.extractive import expected_type, has_answer_type
 from rag.answering.facts import (
     CAPITALISED,
     CAPITALISED_RUN,
-    MONTH_TERMS,
     acronyms,
     added_words,
     fact_terms,
-    initialisms,
     name_terms,
     name_vocabulary,
     normalise_facts,
     numbers,
     polarity_words,
-    quarters,
 )
-from rag.constraints import in_window
+from rag.answering.question_fit import (
+    counted_noun,
+    entity_share,
+    meets_question_constraints,
+    names_counted,
+    prefix_match,
+)
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -67,12 +70,6 @@ ECHOES_QUESTION = "the claim only repeats the question"
 # A bare "yes" or "no": a sentence holds its word ("just yes or no") without stating it, so
 # word overlap cannot verify it.
 _BARE_YES_NO = re.compile(r"(?i)^\W*(?:yes|no)\W*$")
-# Entity terms match by a shared prefix this long (or the whole shorter word), so that
-# "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
-ENTITY_PREFIX = 5
-
-_YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b")  # "1763", "the 1950s"
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 # A question that asks what is not the case ("Which country did not sign?") is answered only
 # by a text that states a negation, in a word or a negative verb ("refused", "voted against").
 _NEGATED_QUESTION = re.compile(r"\b(?:not|never|no longer)\b|n['’]t\b", re.I)
@@ -93,11 +90,6 @@ _LOWER_WORD = re.compile(r"\b[a-z][\w'’-]*")  # a word written in lower case
 # What comes before a sentence's first word: the text's start or a sentence's end, then any
 # quotes or brackets (matched against the text up to the word).
 _SENTENCE_START = re.compile(r"(?:^|[.!?:][\"'”’)\]]*\s)[\s\"'“‘(\[]*$")
-# Share of the question's named entities the passage's article must mention.
-MIN_ENTITY_SHARE = 0.5
-# ... and at least this share of the other numbers it writes in digits ("the 4th", "62nd",
-# "60 years"); number words are left out, as they often count the answer ("which two").
-MIN_NUMBER_SHARE = 0.5
 # Share of the terms a claim adds to the question that the sentence must hold: half, so a
 # paraphrase ("leads Russia's side" for "represented Russia") passes but a claim whose one
 # new word is absent ("quantum" Turing machines) does not.
@@ -106,18 +98,9 @@ MIN_NOVEL_SHARE = 0.5
 # title) must cover to be cited beside the answer: half, the "most of" of
 # the entity rule, or less when the model's own passage covers less.
 MIN_CORROBORATION_COVERAGE = 0.5
-# Longest unit abbreviation that names a counted word ("km", "kg", "mph").
-MAX_ABBREVIATION = 3
 # Share of the question's other terms a headline that alone states a claim must cover: the
 # same "most of" as a second source's sentence.
 MIN_TITLE_COVERAGE = 0.5
-
-
-def _prefix_match(term: str, vocabulary: set[str]) -> bool:
-    if term in vocabulary:
-        return True
-    stem = term[:ENTITY_PREFIX]
-    return len(term) >= ENTITY_PREFIX and any(v.startswith(stem) for v in vocabulary)
 
 
 @dataclass(frozen=True)
@@ -152,64 +135,6 @@ class Verdict:
         return self.support is not None
 
 
-def meets_question_constraints(
-    question: str,
-    passage: Passage,
-    rarity: Callable[[str], float] | None = None,
-    window: tuple[str, str] | None = None,
-) -> bool:
-    """Whether the passage can be about what the question names: every year and quarter of
-    the question occurs in the passage, its title or its article's date, half of its other
-    numbers written in digits occur in the passage or its title, its article is
-    dated inside the question's relative-time ``window`` when one applies (undated articles
-    pass), and most of its named entities occur in the passage or its title, each entity
-    weighted by ``rarity`` (its IDF in the index) when given: a name every article uses tells
-    no passage apart."""
-    chunk = passage.chunk
-    if window and chunk.date and not in_window(window, chunk.date):
-        return False
-    context = f"{chunk.title}\n{chunk.text}"
-    years = set(_YEAR.findall(question))
-    if years:
-        have = set(_YEAR.findall(context)) | ({chunk.date[:4]} if chunk.date else set())
-        if not years <= have:
-            return False
-    asked_numbers = {n.replace(",", "") for n in _DIGITS.findall(question)} - years
-    if asked_numbers:
-        stated = numbers(context)
-        held = sum(n in stated for n in asked_numbers)
-        if held < MIN_NUMBER_SHARE * len(asked_numbers):
-            return False
-    asked_quarters = quarters(question)
-    if asked_quarters and not asked_quarters <= quarters(context):
-        return False
-    return entity_share(question, context, rarity) >= MIN_ENTITY_SHARE
-
-
-def entity_share(
-    question: str, context: str, rarity: Callable[[str], float] | None = None
-) -> float:
-    """Share of the question's named entities that ``context`` names (by prefix, or by an
-    initialism of its names), each weighted by ``rarity`` when given; 1 when it names none."""
-    # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
-    entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
-    if not entities:
-        return 1.0
-    vocabulary = name_vocabulary(context) | initialisms(context)
-    # An acronym is met by a capitalised word or a name's initials only: the pronoun "us"
-    # is not the "US".
-    asked_acronyms = {t for word in acronyms(question) for t in terms(word)}
-    names = fact_terms(" ".join(CAPITALISED.findall(context))) | initialisms(context)
-    weight = rarity or (lambda _term: 1.0)
-    total = sum(weight(t) for t in entities)
-    met = sum(
-        weight(t)
-        for t in entities
-        if _prefix_match(t, names if t in asked_acronyms else vocabulary)
-    )
-    return 1.0 if total <= 0 else met / total
-
-
 def _holds(
     claim: str,
     title: str,
@@ -230,13 +155,13 @@ def _holds(
     names = name_terms(claim)
     if names:
         name_words = window_terms | name_terms(window)  # name_vocabulary, terms reused
-        if not all(_prefix_match(t, name_words) for t in names):
+        if not all(prefix_match(t, name_words) for t in names):
             return False
 
     def held(term: str, vocabulary: set[str]) -> bool:
         # A name matches by its prefix ("Europe" is held by "European Union"); other words
         # exactly, or "international" would be held by "internal".
-        return term in vocabulary or (term in names and _prefix_match(term, vocabulary))
+        return term in vocabulary or (term in names and prefix_match(term, vocabulary))
 
     share = sum(held(t, window_terms) for t in claim_terms) / len(claim_terms)
     if added and claim_terms <= question_terms:
@@ -261,7 +186,7 @@ def _names_stand_whole(phrases: list[list[str]], sentences: list[set[str]]) -> b
     name pieced together from the words of two sentences ("President Zelensky", "the United
     States") is not stated."""
     return all(
-        any(all(_prefix_match(t, sentence) for t in phrase) for sentence in sentences)
+        any(all(prefix_match(t, sentence) for t in phrase) for sentence in sentences)
         for phrase in phrases
     )
 
@@ -272,7 +197,7 @@ def _covers_question(window: str, question_terms: set[str], claim_terms: set[str
     if not asked:
         return 1.0
     vocabulary = fact_terms(window)
-    return sum(_prefix_match(t, vocabulary) for t in asked) / len(asked)
+    return sum(prefix_match(t, vocabulary) for t in asked) / len(asked)
 
 
 def _with_neighbours(texts: list[str], i: int) -> str:
@@ -321,7 +246,7 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
         ):
             continue
         window = f"{title} {text}"
-        if demands.counted and not _names_counted(demands.counted, fact_terms(window)):
+        if demands.counted and not names_counted(demands.counted, fact_terms(window)):
             continue
         coverage = _covers_question(window, demands.question_terms, claim_terms)
         if coverage < demands.min_question_share:
@@ -404,7 +329,7 @@ def _stating_sentence(
         if negated and not _NEGATION.search(_with_neighbours(texts, i)):
             continue
         window = f"{passage.chunk.title} {texts[i]}"
-        if counted and not _names_counted(counted, fact_terms(window)):
+        if counted and not names_counted(counted, fact_terms(window)):
             continue
         if _covers_question(window, question_terms, claim_terms) < min_coverage:
             continue
@@ -418,7 +343,7 @@ def _states(claim: str, sentence: str) -> bool:
     """Whether every number and content term of ``claim`` is in ``sentence`` itself."""
     vocabulary = fact_terms(sentence)
     return numbers(claim) <= numbers(sentence) and all(
-        _prefix_match(t, vocabulary) for t in fact_terms(claim)
+        prefix_match(t, vocabulary) for t in fact_terms(claim)
     )
 
 
@@ -465,7 +390,7 @@ def _written_as_name(names: list[str], text: str, lower: set[str]) -> bool:
             capitalised.update(terms(normalise_facts(match.group())))
     for name in names:
         name_terms = terms(normalise_facts(name))
-        if any(_prefix_match(t, capitalised) for t in name_terms):
+        if any(prefix_match(t, capitalised) for t in name_terms):
             return True
         if name_terms and not any(t in lower for t in name_terms):
             return True
@@ -548,41 +473,6 @@ def _title_holding(claim: str, title: str, question_terms: set[str], negated: bo
         return None
     coverage = _covers_question(title, question_terms, fact_terms(claim))
     return coverage if coverage >= MIN_TITLE_COVERAGE else None
-
-
-_HOW_MANY = re.compile(r"\bhow many\s+([^?.,;:]*)", re.I)
-
-
-def counted_noun(question: str) -> str | None:
-    """The term of what a "how many" question counts: the last of the content words right
-    after "how many" ("How many Russian troops did …" counts "troops")."""
-    match = _HOW_MANY.search(question)
-    if not match:
-        return None
-    counted = None
-    for word in match.group(1).split():
-        word_terms = fact_terms(word)
-        if not word_terms:
-            break
-        counted = sorted(word_terms)[-1]
-    return counted
-
-
-def _names_counted(counted: str, vocabulary: set[str]) -> bool:
-    """Whether ``vocabulary`` names what is counted: the word, by prefix, or a unit's
-    abbreviation of it ("km" for "kilometers": its first letter, then letters of it in
-    order, at most ``MAX_ABBREVIATION`` of them)."""
-    if _prefix_match(counted, vocabulary):
-        return True
-    return any(
-        1 < len(term) <= MAX_ABBREVIATION and term[0] == counted[0] and _in_order(term, counted)
-        for term in vocabulary
-    )
-
-
-def _in_order(letters: str, word: str) -> bool:
-    rest = iter(word)
-    return all(letter in rest for letter in letters)
 
 
 def _claim_forms(claim: str) -> list[str]:

@@ -1,0 +1,141 @@
+"""Whether a passage can be about what a question names, by general rules.
+
+Every year and quarter the question names occurs in the passage, its title or its
+article's date; half of its other numbers written in digits occur in the passage or its
+title; its article falls in the question's relative time ("this week") where one applies;
+most of its named entities occur in the passage or the title (by rarity: a name every
+article uses tells no passage apart). And what a "how many" question counts is named where
+its answer stands. Verification (``verify.py``) asks these of every passage it tries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rag.answering.extractive import question_entities
+from rag.answering.facts import (
+    CAPITALISED,
+    MONTH_TERMS,
+    acronyms,
+    fact_terms,
+    initialisms,
+    name_vocabulary,
+    numbers,
+    quarters,
+)
+from rag.constraints import in_window
+from rag.terms import terms
+from rag.types import Passage
+
+# Entity terms match by a shared prefix this long (or the whole shorter word), so that
+# "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
+ENTITY_PREFIX = 5
+
+_YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b")  # "1763", "the 1950s"
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+# Share of the question's named entities the passage's article must mention.
+MIN_ENTITY_SHARE = 0.5
+# ... and at least this share of the other numbers it writes in digits ("the 4th", "62nd",
+# "60 years"); number words are left out, as they often count the answer ("which two").
+MIN_NUMBER_SHARE = 0.5
+# Longest unit abbreviation that names a counted word ("km", "kg", "mph").
+MAX_ABBREVIATION = 3
+_HOW_MANY = re.compile(r"\bhow many\s+([^?.,;:]*)", re.I)
+
+
+def prefix_match(term: str, vocabulary: set[str]) -> bool:
+    """Whether ``term`` is in ``vocabulary``, or shares its first ``ENTITY_PREFIX`` letters
+    with a word there (a name: "Russia" meets "Russian")."""
+    if term in vocabulary:
+        return True
+    stem = term[:ENTITY_PREFIX]
+    return len(term) >= ENTITY_PREFIX and any(v.startswith(stem) for v in vocabulary)
+
+
+def meets_question_constraints(
+    question: str,
+    passage: Passage,
+    rarity: Callable[[str], float] | None = None,
+    window: tuple[str, str] | None = None,
+) -> bool:
+    """Whether the passage can be about what the question names: every year and quarter of
+    the question occurs in the passage, its title or its article's date, half of its other
+    numbers written in digits occur in the passage or its title, its article is
+    dated inside the question's relative-time ``window`` when one applies (undated articles
+    pass), and most of its named entities occur in the passage or its title, each entity
+    weighted by ``rarity`` (its IDF in the index) when given: a name every article uses tells
+    no passage apart."""
+    chunk = passage.chunk
+    if window and chunk.date and not in_window(window, chunk.date):
+        return False
+    context = f"{chunk.title}\n{chunk.text}"
+    years = set(_YEAR.findall(question))
+    if years:
+        have = set(_YEAR.findall(context)) | ({chunk.date[:4]} if chunk.date else set())
+        if not years <= have:
+            return False
+    asked_numbers = {n.replace(",", "") for n in _DIGITS.findall(question)} - years
+    if asked_numbers:
+        stated = numbers(context)
+        held = sum(n in stated for n in asked_numbers)
+        if held < MIN_NUMBER_SHARE * len(asked_numbers):
+            return False
+    asked_quarters = quarters(question)
+    if asked_quarters and not asked_quarters <= quarters(context):
+        return False
+    return entity_share(question, context, rarity) >= MIN_ENTITY_SHARE
+
+
+def entity_share(
+    question: str, context: str, rarity: Callable[[str], float] | None = None
+) -> float:
+    """Share of the question's named entities that ``context`` names (by prefix, or by an
+    initialism of its names), each weighted by ``rarity`` when given; 1 when it names none."""
+    # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
+    entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
+    if not entities:
+        return 1.0
+    vocabulary = name_vocabulary(context) | initialisms(context)
+    # An acronym is met by a capitalised word or a name's initials only: the pronoun "us"
+    # is not the "US".
+    asked_acronyms = {t for word in acronyms(question) for t in terms(word)}
+    names = fact_terms(" ".join(CAPITALISED.findall(context))) | initialisms(context)
+    weight = rarity or (lambda _term: 1.0)
+    total = sum(weight(t) for t in entities)
+    met = sum(
+        weight(t) for t in entities if prefix_match(t, names if t in asked_acronyms else vocabulary)
+    )
+    return 1.0 if total <= 0 else met / total
+
+
+def counted_noun(question: str) -> str | None:
+    """The term of what a "how many" question counts: the last of the content words right
+    after "how many" ("How many Russian troops did …" counts "troops")."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    counted = None
+    for word in match.group(1).split():
+        word_terms = fact_terms(word)
+        if not word_terms:
+            break
+        counted = sorted(word_terms)[-1]
+    return counted
+
+
+def names_counted(counted: str, vocabulary: set[str]) -> bool:
+    """Whether ``vocabulary`` names what is counted: the word, by prefix, or a unit's
+    abbreviation of it ("km" for "kilometers": its first letter, then letters of it in
+    order, at most ``MAX_ABBREVIATION`` of them)."""
+    if prefix_match(counted, vocabulary):
+        return True
+    return any(
+        1 < len(term) <= MAX_ABBREVIATION and term[0] == counted[0] and _in_order(term, counted)
+        for term in vocabulary
+    )
+
+
+def _in_order(letters: str, word: str) -> bool:
+    rest = iter(word)
+    return all(letter in rest for letter in letters)
