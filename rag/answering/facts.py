@@ -35,16 +35,16 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _TENS |= {"eighty": 80, "ninety": 90}
 # Number words as digits: "nine" is 9 (span.py shows a digit the sentence spells out as it does).
 NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _ORDINAL_UNITS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
     "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
 ).split()
+_ORDINALS = {w: i + 1 for i, w in enumerate(_ORDINAL_UNITS)}  # "first" is 1
 _ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50}
 _ORDINAL_TENS |= {"sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90}
 # Ordinal words as their numbers, as "4th" is 4: "fourth" is 4, "twenty-first" 21. Alone,
 # "first" and "second" are left as words: they also mean "at first" and a second of time.
-ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(_ORDINAL_UNITS) if i >= 2} | _ORDINAL_TENS
+ORDINAL_WORDS = {w: n for w, n in _ORDINALS.items() if n > 2} | _ORDINAL_TENS
 MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
 _COMPOUND_NUMBER = re.compile(
@@ -81,7 +81,7 @@ def normalise_facts(text: str) -> str:
     text = _SPACED_INITIALS.sub(r"\1.", text)  # "U. S." is "U.S."
     text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()], text)
     text = text.lower().replace("%", " percent")
-    text = _COMPOUND_ORDINAL.sub(lambda m: str(_TENS[m[1]] + _ORDINAL_UNITS.index(m[2]) + 1), text)
+    text = _COMPOUND_ORDINAL.sub(lambda m: str(_TENS[m[1]] + _ORDINALS[m[2]]), text)
     text = _ORDINAL_WORD.sub(lambda m: str(ORDINAL_WORDS[m[1]]), text)
     text = _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m[1]] + _UNITS.index(m[2])), text)
     text = _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m[1]]), text)

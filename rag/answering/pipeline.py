@@ -357,10 +357,10 @@ def check_free_text(result: ValidatedAnswer, prepared: Prepared, settings: Setti
         if verdict.support is None:
             unsupported += 1
             continue
-        recited += int(verdict.support.recited)
-        unsupported += int(verdict.support.claim not in ("", claim))
-        claim = verdict.support.claim or claim
         support = verdict.support
+        recited += int(support.recited)
+        unsupported += int(support.claim not in ("", claim))
+        claim = support.claim or claim
         key = (support.passage_index, support.span.start, support.in_title)
         if key not in numbers:
             numbers[key] = len(citations) + 1

@@ -430,6 +430,7 @@ def verify_claim(
         i for i in order if meets_question_constraints(question, passages[i], rarity, window)
     ]
     negated = _NEGATED_QUESTION.search(question) is not None
+    counted = counted_noun(question)
     for candidate in _claim_forms(claim):
         demands = _Demands(
             question,
@@ -441,7 +442,7 @@ def verify_claim(
             negated,
             added_words(candidate, question),
             _new_names(candidate, question) if kind in ("person", "place") else None,
-            counted_noun(question),
+            counted,
         )
         for i in eligible:
             held = _holding_sentence(candidate, passages[i], demands)
