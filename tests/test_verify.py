@@ -522,6 +522,36 @@ def test_a_question_entity_inside_a_hyphenated_word_is_met():
     assert meets_question_constraints("How big was the Kremlin protest?", pro_russian)
 
 
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        (
+            "Which company faces the biggest strike in US history?",
+            "The biggest strike in American history.",
+        ),
+        ("What did American officials say?", "The U.S. said no."),
+        ("What did Chinese officials announce?", "China announced new tariffs."),
+        ("Which painter worked in Holland?", "Rembrandt painted the Dutch Republic."),
+        ("What did the British government announce?", "The UK government announced a levy."),
+    ],
+)
+def test_a_country_is_met_by_its_demonym_code_or_other_name(question, text):
+    # News writes a country as a noun, an adjective or a code by turns.
+    assert meets_question_constraints(question, passage(text, title=""))
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("What did Chinese officials announce?", "Japan announced new tariffs."),
+        ("What did American officials say?", "Then they told us no."),  # the pronoun
+        ("What did Italian officials say?", "It was said in Rome."),  # "It" is no code
+    ],
+)
+def test_another_country_or_a_common_word_does_not_meet_a_country(question, text):
+    assert not meets_question_constraints(question, passage(text, title=""))
+
+
 # A pool of news snippets: the headline is often the only statement of the fact asked for.
 INFINIBAND = passage(
     "Three-year project will back programmers' effort to build Linux software support for "

@@ -25,6 +25,7 @@ from rag.answering.facts import (
     quarters,
 )
 from rag.constraints import in_window
+from rag.country_names import country_forms
 from rag.terms import terms
 from rag.types import Passage
 
@@ -90,8 +91,9 @@ def meets_question_constraints(
 def entity_share(
     question: str, context: str, rarity: Callable[[str], float] | None = None
 ) -> float:
-    """Share of the question's named entities that ``context`` names (by prefix, or by an
-    initialism of its names), each weighted by ``rarity`` when given; 1 when it names none."""
+    """Share of the question's named entities that ``context`` names (by prefix, by an
+    initialism of its names, or, for a country, by another of its forms: "US" by "American"),
+    each weighted by ``rarity`` when given; 1 when it names none."""
     # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
     entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
     if not entities:
@@ -103,10 +105,22 @@ def entity_share(
     names = fact_terms(" ".join(CAPITALISED.findall(context))) | initialisms(context)
     weight = rarity or (lambda _term: 1.0)
     total = sum(weight(t) for t in entities)
-    met = sum(
-        weight(t) for t in entities if prefix_match(t, names if t in asked_acronyms else vocabulary)
-    )
-    return 1.0 if total <= 0 else met / total
+    written_as_codes: set[str] | None = None  # the context's acronyms, read when needed
+
+    def met(term: str) -> bool:
+        nonlocal written_as_codes
+        is_code = term in asked_acronyms
+        if prefix_match(term, names if is_code else vocabulary):
+            return True
+        forms = country_forms(term, as_code=is_code)  # "US" is met by "American"
+        if forms is None:
+            return False
+        if written_as_codes is None:
+            written_as_codes = {t for word in acronyms(context) for t in terms(word)}
+            written_as_codes |= initialisms(context)
+        return bool(forms.words & names or forms.codes & written_as_codes)
+
+    return 1.0 if total <= 0 else sum(weight(t) for t in entities if met(t)) / total
 
 
 def counted_noun(question: str) -> str | None:
