@@ -201,6 +201,12 @@ def test_the_claim_must_be_of_the_kind_asked_for(claim, question, held):
     assert verify_claim(claim, 1, question, [TALKS], 0.6).supported is held
 
 
+def test_an_acronym_is_a_place_but_not_a_person():
+    exile = passage("The former prince moved to the UAE in 2020 with his family.", title="Exile")
+    assert verify_claim("UAE", 1, "Where did the former prince move?", [exile], 0.6).supported
+    assert not verify_claim("UAE", 1, "Who moved with the former prince?", [exile], 0.6).supported
+
+
 ENVOYS = passage(
     "It was the US proposal. The president of the United States made the request personally. "
     "Russia's team is led by Igor Kostyukov.",

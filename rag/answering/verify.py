@@ -368,10 +368,32 @@ def _new_names(claim: str, question: str) -> list[str]:
 def _has_kind(claim: str, kind: str | None, question: str) -> bool:
     """Whether a claim holds the kind of thing asked for. A short answer may be one name
     ("Kozak"), so a person or place is any capitalised word that the question does not name
-    (:func:`_new_names`); numbers and times follow the extractive rule."""
+    (:func:`_new_names`), and a place may also be an acronym the question does not use
+    ("the UAE", "DC"), which a person never is; numbers and times follow the extractive
+    rule."""
     if kind in ("person", "place"):
-        return bool(_new_names(claim, question))
+        return bool(_new_names(claim, question)) or (
+            kind == "place" and bool(_new_acronyms(claim, question))
+        )
     return has_answer_type(claim, kind, question)
+
+
+def _new_acronyms(claim: str, question: str) -> list[str]:
+    """The acronyms of a claim that the question does not use."""
+    asked = fact_terms(question)
+    return [word for word in acronyms(claim) if not set(terms(word)) <= asked]
+
+
+def _names_demanded(claim: str, kind: str | None, question: str) -> list[str] | None:
+    """The names of which a sentence holding ``claim`` must write one as a name (for a
+    "who" or "where" question), or None when there is no such demand: for a place that is
+    an acronym, its capitals already make it a name."""
+    if kind not in ("person", "place"):
+        return None
+    names = _new_names(claim, question)
+    if not names and kind == "place" and _new_acronyms(claim, question):
+        return None
+    return names
 
 
 def _lower_case_terms(text: str) -> set[str]:
@@ -441,7 +463,7 @@ def verify_claim(
             rarity,
             negated,
             added_words(candidate, question),
-            _new_names(candidate, question) if kind in ("person", "place") else None,
+            _names_demanded(candidate, kind, question),
             counted,
         )
         for i in eligible:
