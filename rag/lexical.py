@@ -140,6 +140,10 @@ class LexicalIndex:
         dates = self.chunk_dates
         return bool(((dates >= date_number(first)) & (dates <= date_number(last))).any())
 
+    def knows_any(self, query: str) -> bool:
+        """Whether any term of ``query`` occurs in some passage."""
+        return any(t in self._vocab for t in terms(query))
+
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:
         """BM25 score of every chunk (in ``chunk_ids`` order), or None when no term is known."""
         import numpy as np

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from rag.answering.pipeline import prepare
 from rag.errors import InputError, InputTooLargeError
 from rag.ingest import load_documents
 from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS
@@ -95,6 +96,22 @@ def test_follow_up_uses_the_history(seeded_service):
 def test_empty_question_is_an_input_error(seeded_service, question):
     with pytest.raises(InputError, match="empty"):
         seeded_service.answer(question)
+
+
+@pytest.mark.parametrize("question", ["???", "?!  …", "🇷🇺"])
+def test_a_question_without_words_is_an_input_error(seeded_service, question):
+    with pytest.raises(InputError, match="no words"):
+        seeded_service.answer(question)
+
+
+def test_a_question_that_shares_no_word_with_the_articles_gets_no_passages(seeded_service):
+    # The nearest vectors of any string are some passages; none of them is about it, and a
+    # reader handed them answers from them.
+    prepared = prepare(seeded_service.corpus, "asdf qwer zxcv", None, None, None)
+    assert prepared.passages == []
+    assert prepare(seeded_service.corpus, "asdf delegation", None, None, None).passages
+    result = seeded_service.answer("asdf qwer zxcv")
+    assert result.abstained and result.citations == []
 
 
 def test_over_long_question_is_refused_before_any_work(seeded_service):

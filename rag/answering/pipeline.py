@@ -36,6 +36,7 @@ _CONTROL = re.compile(
 _MARKER = re.compile(r"\[(\d+)\]")
 _FINAL_STOP = re.compile(r"(.*?)([.!?]*)$", re.S)
 _MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
+_WORD_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit of any script
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -45,6 +46,8 @@ def check_question(question: str, max_chars: int) -> str:
     cleaned = _CONTROL.sub(" ", question).strip()
     if not cleaned:
         raise InputError("the question is empty: type a question about the articles")
+    if not _WORD_CHARACTER.search(cleaned):
+        raise InputError("the question has no words: type a question about the articles")
     if len(cleaned) > max_chars:
         raise InputTooLargeError(
             f"the question has {len(cleaned)} characters, over the limit of {max_chars}: "
@@ -99,9 +102,13 @@ def prepare(
         # A failed or skipped rewrite keeps the rule-based expansion.
         search = rewrite_query(question, turns, settings, fallback=search)
     vector = corpus.embedder.embed([search])[0]
-    passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
-    as_of = as_of_date(filters.as_of if filters else None)
     lexical = corpus.lexical
+    passages: list[Passage] = []
+    # A question that shares no word with any article ("asdf qwer") is about none of them;
+    # the nearest vectors would still hand the reader passages to answer from.
+    if lexical is not None and lexical.knows_any(search):
+        passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
+    as_of = as_of_date(filters.as_of if filters else None)
     window = window_met(
         search,
         as_of,
