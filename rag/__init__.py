@@ -73,25 +73,15 @@ def answer(question: str, history: list[dict] | None = None, **options: Any) -> 
     ISO date relative times like "this week" count back from; default today), ``settings``,
     or any settings field (``index_dir=...``, ``llm_model=...``).
     """
-    from rag.retrieve import Filters
+    from rag.retrieve import make_filters
 
     filter_keys = {"doc_ids", "date_from", "date_to", "as_of"}
     filters = {k: options.pop(k) for k in list(options) if k in filter_keys}
     top_k = options.pop("top_k", None)
     settings = options.pop("settings", None)
     svc = service(settings, **options) if settings or options else service()
-    doc_ids = filters.get("doc_ids")
-    return svc.answer(
-        question,
-        history,
-        top_k=top_k,
-        filters=Filters(
-            tuple(doc_ids) if doc_ids else None,
-            filters.get("date_from"),
-            filters.get("date_to"),
-            filters.get("as_of"),
-        ),
-    )
+    checked = make_filters(**filters)
+    return svc.answer(question, history, top_k=top_k, filters=checked)
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,6 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import date
 from http import HTTPStatus
 from itertools import chain
 from pathlib import Path
@@ -33,7 +32,7 @@ from rag import openai_compat
 from rag.errors import InputError, InputTooLargeError, NotFoundError, RagError
 from rag.ingest import SUPPORTED_LIST, SUPPORTED_SUFFIXES
 from rag.openai_compat import ChatRequest, FiltersIn
-from rag.retrieve import Filters
+from rag.retrieve import Filters, make_filters
 from rag.types import Answer, Preview
 
 if TYPE_CHECKING:
@@ -57,33 +56,6 @@ class Unauthorized(RagError):
 
 
 # --- input helpers shared with the UI -------------------------------------------------------
-
-
-def _check_date(value: str | None, name: str) -> str | None:
-    if value is None or not str(value).strip():
-        return None
-    try:
-        return date.fromisoformat(str(value).strip()[:10]).isoformat()
-    except ValueError:
-        raise InputError(f"{name} {value!r} is not a date: use YYYY-MM-DD") from None
-
-
-def make_filters(
-    doc_ids: list[str] | tuple[str, ...] | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    as_of: str | None = None,
-) -> Filters | None:
-    """Checked :class:`Filters` (None when nothing limits the search); bad dates -> 400."""
-    start = _check_date(date_from, "date_from")
-    end = _check_date(date_to, "date_to")
-    asked_on = _check_date(as_of, "as_of")
-    if start and end and start > end:
-        raise InputError(f"date_from {start} is after date_to {end}: swap them")
-    ids = tuple(str(d) for d in doc_ids or () if str(d).strip()) or None
-    if ids is None and start is None and end is None and asked_on is None:
-        return None
-    return Filters(ids, start, end, asked_on)
 
 
 def safe_filename(name: str | None) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.cli_args import add_common_args, settings_from_args
-from rag.errors import InputError, RagError
+from rag.errors import InputError, NotFoundError, RagError
 
 DEFAULT_CORPUS = "seeds"
 
@@ -108,15 +108,18 @@ def _service(args: argparse.Namespace) -> Any:
     return RagService(settings_from_args(args))
 
 
-def _check_date(value: str | None) -> str | None:
-    from datetime import date
+def _indexed_service(args: argparse.Namespace) -> Any:
+    """The service of an index that exists: a mistyped ``--index-dir`` (or a command run
+    from another folder) is an error, not an empty index made there and read as one."""
+    from rag.facade import RagService
 
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise InputError(f"date {value!r} is not YYYY-MM-DD") from None
+    settings = settings_from_args(args)
+    if not settings.chroma_url and not settings.index_dir.is_dir():
+        raise NotFoundError(
+            f"no index at {settings.index_dir}: index articles first "
+            f"(`rag index FOLDER --index-dir {settings.index_dir}`)"
+        )
+    return RagService(settings)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -143,15 +146,16 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """``rag ask``."""
-    from rag.retrieve import Filters
+    from rag.retrieve import make_filters
 
-    filters = Filters(
-        tuple(args.doc_ids) if args.doc_ids else None,
-        _check_date(args.date_from),
-        _check_date(args.date_to),
-        _check_date(args.as_of),
-    )
-    result = _service(args).answer(args.question, top_k=args.top_k, filters=filters)
+    filters = make_filters(args.doc_ids, args.date_from, args.date_to, args.as_of)
+    service = _indexed_service(args)
+    if not service.documents():
+        raise NotFoundError(
+            f"the index at {service.settings.index_dir} holds no articles: "
+            "add some with `rag index FOLDER`"
+        )
+    result = service.answer(args.question, top_k=args.top_k, filters=filters)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -166,7 +170,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     """``rag remove``."""
-    removed = _service(args).remove(args.doc_ids)
+    removed = _indexed_service(args).remove(args.doc_ids)
     print(f"removed {len(removed)} document(s): {', '.join(removed)}")
     return 0
 
@@ -175,7 +179,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
     """``rag documents``."""
     from dataclasses import asdict
 
-    docs = _service(args).documents()
+    docs = _indexed_service(args).documents()
     if args.json:
         print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
         return 0

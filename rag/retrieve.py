@@ -8,10 +8,12 @@ a chunk that one retriever ranks first and the other merely misses is not lost i
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
 from rag.constraints import Constraints, as_of_date, met_share, question_constraints
+from rag.errors import InputError
 from rag.store import date_number, date_where
 from rag.types import Passage
 
@@ -44,6 +46,34 @@ class Filters:
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _check_date(value: str | None, name: str) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        raise InputError(f"{name} {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def make_filters(
+    doc_ids: list[str] | tuple[str, ...] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    as_of: str | None = None,
+) -> Filters | None:
+    """Checked :class:`Filters` (None when nothing limits the search): a bad date, or a range
+    that ends before it starts, is an :class:`InputError`."""
+    start = _check_date(date_from, "date_from")
+    end = _check_date(date_to, "date_to")
+    asked_on = _check_date(as_of, "as_of")
+    if start and end and start > end:
+        raise InputError(f"date_from {start} is after date_to {end}: swap them")
+    ids = tuple(str(d) for d in doc_ids or () if str(d).strip()) or None
+    if ids is None and start is None and end is None and asked_on is None:
+        return None
+    return Filters(ids, start, end, asked_on)
 
 
 @dataclass(frozen=True)

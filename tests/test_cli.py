@@ -37,6 +37,28 @@ def test_errors_are_one_line_with_an_exit_code(tmp_path, monkeypatch, capsys):
     assert main(["ask", "x", "--from", "yesterday"]) == 2
 
 
+def test_a_missing_or_empty_index_is_an_error_not_a_refusal(tmp_path, monkeypatch, capsys):
+    missing = tmp_path / "no-such-index"
+    _env_index(monkeypatch, missing)
+    for command in (["ask", "Who led Russia's delegation?"], ["documents"], ["remove", "x"]):
+        assert main(command) == 2
+        assert "no index at" in capsys.readouterr().err
+    assert not missing.exists()  # nothing made where the user mistyped
+    missing.mkdir()
+    assert main(["ask", "Who led Russia's delegation?"]) == 2
+    assert "holds no articles" in capsys.readouterr().err
+
+
+def test_an_unknown_document_or_a_reversed_date_range_is_an_error(
+    seeded_index, monkeypatch, capsys
+):
+    _env_index(monkeypatch, seeded_index)
+    assert main(["ask", "Who led Russia's delegation?", "--doc", "no-such-doc"]) == 2
+    assert "no indexed document with id 'no-such-doc'" in capsys.readouterr().err
+    assert main(["ask", "x", "--from", "2026-05-01", "--to", "2026-01-01"]) == 2
+    assert "swap them" in capsys.readouterr().err
+
+
 def test_flags_beat_env_vars_and_secrets_are_hidden(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("RAG_TOP_K", "7")
     monkeypatch.setenv("RAG_LLM_API_KEY", "sk-very-secret")

@@ -63,19 +63,26 @@ def test_control_characters_are_dropped_and_the_question_still_answered(seeded_s
         "Кто возглавлял российскую делегацию в Абу-Даби?",
         "من قاد الوفد الروسي في أبو ظبي؟",
         "\u202eWho led Russia's delegation in Abu Dhabi?\u202c",
-        "🇷🇺🤝🇺🇦 ??? 🙂",
         "谁率领俄罗斯代表团？",
         "Abu Dhabi \ud83d talks",  # a lone surrogate, as a JSON "\ud83d" escape can carry
-        "🙂" * 1999,
+        "🙂 Abu Dhabi " + "🙂" * 1980,
     ],
 )
-def test_any_script_or_symbol_gets_an_answer_or_a_refusal(seeded_service, question):
+def test_any_script_gets_an_answer_or_a_refusal(seeded_service, question):
     answer = seeded_service.answer(question)
     if answer.abstained:
         assert answer.answer == seeded_service.settings.refusal_text and not answer.citations
     else:
         assert answer.citations
     json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")  # printable as the CLI does
+
+
+@pytest.mark.parametrize("question", ["🇷🇺🤝🇺🇦 ??? 🙂", "🙂" * 1999, "?!", "... -- ..."])
+def test_a_question_of_symbols_only_is_an_input_error(seeded_service, shared_model, question):
+    with pytest.raises(InputError, match="the question has no words"):
+        seeded_service.answer(question)
+    index = str(seeded_service.settings.index_dir)
+    assert main(["ask", question, "--index-dir", index]) == 2
 
 
 def test_lone_surrogates_in_history_do_not_crash(seeded_service):

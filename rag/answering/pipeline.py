@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ from rag.answering.followup import history_context, search_query
 from rag.answering.span import complete_span
 from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
 from rag.constraints import as_of_date, window_met
-from rag.errors import InputError, InputTooLargeError, ProviderError
+from rag.errors import InputError, InputTooLargeError, NotFoundError, ProviderError
 from rag.retrieve import Filters, retrieve
 from rag.types import Answer, Citation, Passage, Preview
 
@@ -54,6 +54,16 @@ def check_question(question: str, max_chars: int) -> str:
             "shorten it (or raise RAG_MAX_QUESTION_CHARS)"
         )
     return cleaned
+
+
+def check_filters(filters: Filters | None, known_docs: Collection[str]) -> None:
+    """An unknown document id in ``filters`` is an error: it would quietly leave nothing to
+    answer from."""
+    missing = [d for d in (filters.doc_ids if filters else None) or () if d not in known_docs]
+    if missing:
+        raise NotFoundError(
+            f"no indexed document with id {missing[0]!r}: `rag documents` lists the ids"
+        )
 
 
 def check_history(history: list[dict] | None) -> list[dict]:
@@ -95,6 +105,7 @@ def prepare(
     started = time.perf_counter()
     question = check_question(question, settings.max_question_chars)
     turns = check_history(history)
+    check_filters(filters, corpus.documents() if filters and filters.doc_ids else ())
     search = search_query(question, turns)
     if settings.rewrites_followups and search != question:
         from rag.answering.rewrite import rewrite_query
