@@ -34,6 +34,10 @@ SUPPORTED_LIST = ".txt, .md, .html, .htm, .json or .jsonl"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 MAX_CONTROL_RATIO = 0.01  # more control characters than this in decoded text: binary
+REPLACEMENT = "\ufffd"
+# A file is UTF-8 with damage when its valid multi-byte characters outnumber the bad bytes
+# by this much; a cp1252 or Latin-1 file has (next to) no valid multi-byte sequences.
+MIN_VALID_PER_BAD_UTF8 = 4
 TEXT_CONTROLS = frozenset("\t\n\r\f")
 # Dates from the page's metadata only: a guess from footer text is worse than no date.
 HTML_DATE_PARAMS = {"extensive_search": False, "original_date": True}
@@ -224,6 +228,9 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    damaged = _damaged_utf8(data)
+    if damaged is not None:
+        return damaged
     for encoding in FALLBACK_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -232,6 +239,16 @@ def _decode(data: bytes) -> str:
         if not _looks_binary(text):
             return text
     raise _Skip("binary file (not text)")
+
+
+def _damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few bad bytes (a truncated copy, one stray byte), decoded with U+FFFD
+    in their place; None when the bytes are not mostly UTF-8. Read as cp1252 instead, every
+    accented letter of such a file would turn to mojibake."""
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count(REPLACEMENT)
+    good = sum(1 for ch in text if ch > "\x7f" and ch != REPLACEMENT)
+    return text if good > bad * MIN_VALID_PER_BAD_UTF8 else None
 
 
 def _looks_binary(text: str) -> bool:
@@ -371,6 +388,8 @@ def _object_document(
     if not isinstance(obj, dict):
         return Skipped(str(path), f"{prefix}not a JSON object", line=line)
     raw_id = obj.get("id")
+    if raw_id is None and line is None and item is None:
+        raw_id = path.stem  # a file holding one article: named like a .txt file
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or not str(raw_id).strip():
         return Skipped(str(path), f'{prefix}record has no "id"', line=line)
     body = obj.get("text") or obj.get("body")

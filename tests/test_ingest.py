@@ -135,6 +135,15 @@ def test_valid_utf8_is_not_read_as_latin1(tmp_path: Path) -> None:
     assert only_document(load(path)).text == "À bientôt, “mes amis” — 東京."
 
 
+def test_utf8_with_a_few_bad_bytes_is_read_not_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.txt"
+    text = "Zürich Talks\n\nDelegates met in Zürich and Genève, said Ms Müller – again."
+    data = text.encode("utf-8")
+    path.write_bytes(data[:30] + b"\x9d" + data[30:])  # one stray byte, as a bad copy leaves
+    body = only_document(load(path)).text
+    assert "Genève" in body and "Müller – again" in body and "\ufffd" in body
+
+
 # Bad files
 
 
@@ -329,6 +338,12 @@ def test_json_list_and_object(tmp_path: Path) -> None:
     assert docs["a"].text == "Alpha text."
     assert (docs["b"].title, docs["b"].url, docs["b"].source) == ("b", None, "Daily Planet")
     assert [s.reason for s in result.skipped] == ['item 3: record has no "id"']
+
+
+def test_a_json_file_of_one_article_without_id_is_named_by_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "harbour-reopens.json"
+    path.write_text(json.dumps({"title": "Harbour", "text": "It reopened."}), encoding="utf-8")
+    assert only_document(load(path)).doc_id == "harbour-reopens"
 
 
 def test_malformed_json_file(tmp_path: Path) -> None:
