@@ -140,6 +140,20 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"warning: document id {doc_id!r} appears more than once; kept the first",
             file=sys.stderr,
         )
+    for doc_id, before, now in report.replaced:
+        print(
+            f"warning: {now} replaced the article {doc_id!r} read before from {before} "
+            "(the id is the file name: rename one file to keep both)",
+            file=sys.stderr,
+        )
+    if report.found_nothing:
+        from rag.ingest import SUPPORTED_LIST
+
+        ignored = f" ({report.unsupported} file(s) of other types ignored)"
+        raise InputError(
+            f"no articles found in {', '.join(map(str, args.paths))}"
+            f"{ignored if report.unsupported else ''}: give files of type {SUPPORTED_LIST}"
+        )
     print(report.summary())
     return 0
 

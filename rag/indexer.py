@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from rag.chunk import chunk_document, embedding_text
 from rag.corpus import Corpus, chunk_tokens
 from rag.errors import NotFoundError
-from rag.ingest import ReadProgress, Skipped, iter_documents
+from rag.ingest import SUPPORTED_LIST, ReadProgress, Skipped, iter_documents
 from rag.lock import index_lock
 from rag.types import Chunk, Document
 
@@ -68,6 +69,9 @@ class IndexReport:
     skipped: list[Skipped] = field(default_factory=list)
     unsupported: int = 0  # files of other types inside the folders, passed over
     duplicates: list[str] = field(default_factory=list)
+    # (doc id, the file it was read from before, the file that replaced it): a file of the
+    # same name from another folder takes the id over, which the user should hear about.
+    replaced: list[tuple[str, str, str]] = field(default_factory=list)
     chunks_written: int = 0
     # Passages whose text was not embedded again: a repeat within the run, or unchanged
     # text of a changed article whose stored vector was reused.
@@ -86,6 +90,23 @@ class IndexReport:
                 else ""
             )
             + f" in {self.seconds:.1f} s)"
+            + (
+                f"; {self.unsupported} file(s) of other types ignored (use {SUPPORTED_LIST})"
+                if self.unsupported
+                else ""
+            )
+        )
+
+    @property
+    def found_nothing(self) -> bool:
+        """True when the paths held no article file at all (only other types, or none)."""
+        return not (
+            self.added
+            or self.updated
+            or self.unchanged
+            or self.skipped
+            or self.duplicates
+            or self.removed
         )
 
 
@@ -226,6 +247,9 @@ def index_paths(
                 bytes_unchanged += item_bytes
             else:
                 (report.updated if item.doc_id in known else report.added).append(item.doc_id)
+                before = catalogue[item.doc_id].path if item.doc_id in known else None
+                if before and item.path and _other_file(before, item.path):
+                    report.replaced.append((item.doc_id, before, item.path))
                 writer.add(item)
             tell()
         writer.flush()
@@ -251,6 +275,10 @@ def index_paths(
     report.seconds = time.perf_counter() - started
     tell(done=True)
     return report
+
+
+def _other_file(before: str, now: str) -> bool:
+    return os.path.abspath(before) != os.path.abspath(now)
 
 
 def remove_documents(corpus: Corpus, doc_ids: Iterable[str], wait_s: float = 0.0) -> list[str]:

@@ -59,6 +59,41 @@ def test_an_unknown_document_or_a_reversed_date_range_is_an_error(
     assert "swap them" in capsys.readouterr().err
 
 
+def test_a_folder_without_articles_is_an_error_and_the_index_is_kept(
+    seeded_index, tmp_path, monkeypatch, capsys
+):
+    _env_index(monkeypatch, seeded_index)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["index", str(empty)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: no articles found in {empty}: give")
+    other_types = tmp_path / "pdfs"
+    other_types.mkdir()
+    (other_types / "report.pdf").write_bytes(b"%PDF-1.4 not read")
+    assert main(["index", str(other_types)]) == 2
+    assert "(1 file(s) of other types ignored)" in capsys.readouterr().err
+    assert main(["documents", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 5
+
+
+def test_an_article_replaced_by_a_same_named_file_elsewhere_is_warned(
+    tmp_path, monkeypatch, capsys
+):
+    _env_index(monkeypatch, tmp_path / "idx")
+    first, second = tmp_path / "monday", tmp_path / "tuesday"
+    for folder, day in ((first, "Monday"), (second, "Tuesday")):
+        folder.mkdir()
+        (folder / "harbour.txt").write_text(
+            f"Harbour Reopens\n\nThe harbour in Portvale reopened on {day}.\n", encoding="utf-8"
+        )
+    assert main(["index", str(first)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["index", str(second)]) == 0
+    err = capsys.readouterr().err
+    assert f"{second / 'harbour.txt'} replaced the article 'harbour'" in err
+    assert str(first / "harbour.txt") in err and err.count("\n") == 1
+
+
 def test_flags_beat_env_vars_and_secrets_are_hidden(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("RAG_TOP_K", "7")
     monkeypatch.setenv("RAG_LLM_API_KEY", "sk-very-secret")
