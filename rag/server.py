@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
+import socket
 import sys
 from typing import TYPE_CHECKING, Any
+
+from rag.errors import InputError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -131,6 +135,31 @@ def startup_warning(settings: Settings) -> str | None:
     )
 
 
+def check_port_free(host: str, port: int) -> None:
+    """:class:`InputError` when another program listens on ``host:port``; checked before the
+    index loads, so a busy port is one line at once, not a bind error after "ready"."""
+    if not port:
+        return  # 0: the system picks a free port
+    try:
+        infos = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise InputError(f"cannot listen on host {host!r} ({exc.strerror}): pass --host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn does: a port left in TIME_WAIT by a server just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InputError(
+                    f"port {port} is in use by another program: pass --port (or stop it)"
+                ) from None
+            raise InputError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+
+
 def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     from rag.offline import apply_offline_env
@@ -143,6 +172,7 @@ def serve(settings: Settings) -> None:
     warning = startup_warning(settings)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    check_port_free(settings.host, settings.port)
     url = public_url(settings)
     print(f"rag: serving on {url}  (API docs: {url}docs); loading the index…", flush=True)
     service = RagService(settings)

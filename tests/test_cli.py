@@ -94,6 +94,20 @@ def test_an_article_replaced_by_a_same_named_file_elsewhere_is_warned(
     assert str(first / "harbour.txt") in err and err.count("\n") == 1
 
 
+def test_serve_on_a_busy_port_is_one_line(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        flags = ["--host", "127.0.0.1", "--port", str(port), "--index-dir", str(tmp_path)]
+        code = main(["serve", *flags])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err == f"error: port {port} is in use by another program: pass --port (or stop it)\n"
+
+
 def test_flags_beat_env_vars_and_secrets_are_hidden(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("RAG_TOP_K", "7")
     monkeypatch.setenv("RAG_LLM_API_KEY", "sk-very-secret")
