@@ -95,10 +95,18 @@ def completion(answer: Answer, model: str) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": usage(answer),
         "citations": contract["citations"],
         "rag": contract,
     }
+
+
+def usage(answer: Answer) -> dict[str, int]:
+    """The model's token counts for the answer (0 when no model was called: the extractive
+    answerer, a refusal before the model)."""
+    prompt = int(answer.timings_ms.get("prompt_tokens", 0))
+    written = int(answer.timings_ms.get("completion_tokens", 0))
+    return {"prompt_tokens": prompt, "completion_tokens": written, "total_tokens": prompt + written}
 
 
 class ChunkWriter:
@@ -136,6 +144,7 @@ class ChunkWriter:
         tail = answer.answer[len(streamed) :] if answer.answer.startswith(streamed) else ""
         chunk = self._chunk({"content": tail} if tail else {}, finish="stop")
         chunk["citations"] = contract["citations"]
+        chunk["usage"] = usage(answer)
         chunk["rag"] = contract
         return chunk
 
