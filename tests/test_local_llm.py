@@ -237,6 +237,9 @@ def test_openai_compatible_stream_carries_model_tokens(local_server):
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     assert "Kostyukov" in text and text.rstrip().endswith("[1]")
     assert chunks[-1]["rag"]["model"] == DEFAULT_LLM_MODEL
+    usage = chunks[-1]["usage"]
+    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
 def test_a_prefilled_json_reply_streams_and_assembles_whole(local_service):
