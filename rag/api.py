@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,6 +54,17 @@ class Unauthorized(RagError):
 
     http_status = 401
     code = "unauthorized"
+
+
+class MethodNotAllowed(RagError):
+    """A known /api route asked with another method (``GET /api/answer``)."""
+
+    http_status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.allowed = allowed
 
 
 # --- input helpers shared with the UI -------------------------------------------------------
@@ -196,7 +208,18 @@ def _error(status: int, code: str, message: str, headers: dict | None = None) ->
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+BODY_EXAMPLE = '{"question": "..."}'
+
+
+def _validation_message(exc: RequestValidationError, request: Request) -> str:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return f"the request body is not valid JSON: send an object such as {BODY_EXAMPLE}"
+    if tuple(first.get("loc", ())) == ("body",):
+        sent_json = "json" in request.headers.get("content-type", "")
+        hint = "" if sent_json else " with Content-Type: application/json"
+        return f"the request body must be a JSON object such as {BODY_EXAMPLE}{hint}"
     parts = []
     for err in exc.errors()[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
@@ -210,13 +233,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RagError)
     async def rag_error(request: Request, exc: RagError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if isinstance(exc, MethodNotAllowed):
+            headers = {"Allow": ", ".join(exc.allowed)}
         if exc.http_status >= 500:
             log.warning("%s %s: %s", request.method, request.url.path, exc)
         return _error(exc.http_status, exc.code, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(400, "bad_request", _validation_message(exc))
+        return _error(400, "bad_request", _validation_message(exc, request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -381,6 +406,19 @@ def api_router(service: RagService) -> APIRouter:
         include_in_schema=False,
     )
     def unknown(rest: str, request: Request) -> None:
+        allowed = sorted(
+            method
+            for route in router.routes
+            if isinstance(route, APIRoute)
+            and route.endpoint is not unknown
+            and route.path_regex.match(request.url.path)
+            for method in route.methods - {"HEAD"}
+        )
+        if allowed:
+            raise MethodNotAllowed(
+                f"{request.method} is not allowed on /api/{rest}: use {' or '.join(allowed)}",
+                allowed,
+            )
         raise NotFoundError(f"no API route {request.method} /api/{rest}: see /docs")
 
     return router

@@ -203,6 +203,30 @@ def test_error_shapes(api, live_server):
     assert_error(api.post("/v1/chat/completions", json={"messages": []}), 400, "bad_request")
 
 
+def test_a_body_of_the_wrong_shape_or_method_says_what_to_send(api):
+    json_type = {"content-type": "application/json"}
+    bare = assert_error(
+        api.post("/api/answer", content=b"17", headers=json_type), 400, "bad_request"
+    )
+    assert bare["error"]["message"] == (
+        'the request body must be a JSON object such as {"question": "..."}'
+    )
+    untyped = assert_error(
+        api.post("/api/answer", content=b'{"question": "q"}'), 400, "bad_request"
+    )
+    assert untyped["error"]["message"].endswith("with Content-Type: application/json")
+    broken = assert_error(
+        api.post("/api/answer", content=b"{x", headers=json_type), 400, "bad_request"
+    )
+    assert broken["error"]["message"].startswith("the request body is not valid JSON")
+    wrong_method = api.get("/api/answer")
+    assert_error(wrong_method, 405, "method_not_allowed")
+    assert wrong_method.headers["allow"] == "POST"
+    assert_error(api.delete("/api/documents"), 405, "method_not_allowed")
+    unknown_doc = {"question": QUESTION, "filters": {"doc_ids": ["no-such-doc"]}}
+    assert_error(api.post("/api/answer", json=unknown_doc), 404, "not_found")
+
+
 @pytest.mark.parametrize(
     "name", ["evil.exe", "../escape.txt", "..", ".hidden.txt", "noext", "a/../../b.md"]
 )
