@@ -16,6 +16,7 @@ from typing import Any
 from rag.answering.pipeline import answer_question, answer_stream
 from rag.corpus import LEXICAL_DIR, Corpus
 from rag.embed import Embedder
+from rag.errors import RagError
 from rag.indexer import IndexReport, Progress, index_paths, remove_documents
 from rag.lexical import DocumentInfo
 from rag.lock import index_lock
@@ -148,6 +149,21 @@ class RagService:
         if not is_local(self.settings.generator):
             return None
         return check_local_model(self.settings)
+
+    def warm_answerer(self) -> str | None:
+        """Load the local model and read its system prompt into the KV cache, so the first
+        question is as fast as the next; the one-line reason it cannot answer. A remote
+        provider is not called (it would be a paid request)."""
+        from rag.answering.local import is_local
+        from rag.answering.reader import prefill_system_prompt
+
+        problem = self.check_answerer()
+        if problem is None and is_local(self.settings.generator):
+            try:
+                prefill_system_prompt(self.settings)
+            except RagError as exc:
+                return str(exc)
+        return problem
 
     def health(self) -> dict[str, Any]:
         """Index size, models and versions."""

@@ -46,7 +46,7 @@ def warm_up(service: RagService) -> None:
             service.retrieve("warm up", top_k=1)
     except RagError as exc:
         print(f"warning: {exc}", file=sys.stderr, flush=True)
-    problem = service.check_answerer()  # loads the local model now, or says why it cannot
+    problem = service.warm_answerer()  # loads the local model now, or says why it cannot
     if problem:
         print(
             f"warning: {problem}; answering extractively until it is fixed",

@@ -34,6 +34,17 @@ def local_service(seeded_service) -> RagService:
     return service
 
 
+def test_warming_up_reads_the_system_prompt_into_the_cache(local_service):
+    from rag.answering.llm import complete_reply
+
+    other = [{"role": "system", "content": "Reply in French."}, {"role": "user", "content": "Hi"}]
+    complete_reply(other, local_service.settings, max_tokens=1)  # the slot now holds another prompt
+    assert local_service.warm_answerer() is None
+    result = local_service.answer("Who led Russia's delegation in Abu Dhabi?")
+    assert result.model == DEFAULT_LLM_MODEL
+    assert result.timings_ms["cached_tokens"] >= 200  # the system prompt (~240 tokens)
+
+
 def assert_verified(result: Answer) -> None:
     """A shown answer's claim is held by its cited quote; otherwise it is a refusal."""
     if result.abstained:
