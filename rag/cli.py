@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question")
     add_common_args(ask)
-    ask.add_argument("question")
+    ask.add_argument("question", help='the question, quoted: "Who led the talks?"')
     ask.add_argument("--json", action="store_true", help="print the answer contract as JSON")
     ask.add_argument(
         "--doc",
@@ -70,11 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = commands.add_parser("remove", help="delete documents from the index by id")
     add_common_args(remove)
-    remove.add_argument("doc_ids", nargs="+", metavar="ID")
+    remove.add_argument(
+        "doc_ids", nargs="+", metavar="ID", help="document ids, as `rag documents` lists them"
+    )
 
     documents = commands.add_parser("documents", help="list the indexed documents")
     add_common_args(documents)
-    documents.add_argument("--json", action="store_true")
+    documents.add_argument("--json", action="store_true", help="print the list as JSON")
 
     config = commands.add_parser("config", help="show the settings in force (secrets hidden)")
     add_common_args(config)
