@@ -13,7 +13,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,6 +170,24 @@ class LexicalIndex:
             self._doc_rows = (rows, codes)
         rows, codes = self._doc_rows
         return rows, np.bincount(codes, weights=scores, minlength=len(rows))
+
+    def title_matcher(self, query: str) -> Callable[[str], float]:
+        """A function of a doc id: the rarity-weighted share of ``query``'s known terms that
+        its title holds (0 for an unknown doc or a query with no known term)."""
+        weights = {t: self.rarity(t) for t in set(terms(query)) if t in self._vocab}
+        total = sum(weights.values())
+        cache: dict[str, float] = {}
+
+        def match(doc_id: str) -> float:
+            if doc_id not in cache:
+                info = self.documents.get(doc_id)
+                held = set(terms(info.title)) if info is not None and info.title else set()
+                cache[doc_id] = (
+                    sum(w for t, w in weights.items() if t in held) / total if total else 0.0
+                )
+            return cache[doc_id]
+
+        return match
 
     def position(self, chunk_id: str) -> int | None:
         """Where ``chunk_id`` stands in ``chunk_ids`` (and so in :meth:`scores`)."""

@@ -84,6 +84,7 @@ class Scored:
     dense: float
     lexical: float
     doc_lexical: float = 0.0  # BM25 summed over all passages of the chunk's article
+    title: float = 0.0  # rarity-weighted share of the question's terms in the article's title
 
 
 def _min_max(values: list[float]) -> list[float]:
@@ -116,6 +117,8 @@ def fuse(candidates: list[Scored], settings: Settings) -> list[tuple[str, float]
     ]
     if settings.doc_weight > 0:
         signals.append((settings.doc_weight, [c.doc_lexical for c in candidates]))
+    if settings.title_weight > 0:
+        signals.append((settings.title_weight, [c.title for c in candidates]))
     fused = [0.0] * len(candidates)
     if settings.fusion == "rrf":
         k = settings.rrf_k
@@ -201,6 +204,7 @@ def candidates(
     for cid, vector in corpus.store.embeddings(missing).items():
         dense_hits[cid] = float(vector @ query_vector)
     doc_rows, doc_sums = lexical.doc_scores(bm25) if bm25 is not None else ({}, None)
+    title_match = lexical.title_matcher(query)
     out = []
     for cid in dict.fromkeys([*dense_hits, *lexical_hits]):
         position = lexical.position(cid)
@@ -208,7 +212,8 @@ def candidates(
         row = doc_rows.get(cid.rsplit("::", 1)[0])
         doc_score = float(doc_sums[row]) if doc_sums is not None and row is not None else 0.0
         if cid in dense_hits:
-            out.append(Scored(cid, dense_hits[cid], score, doc_score))
+            doc_id = cid.rsplit("::", 1)[0]
+            out.append(Scored(cid, dense_hits[cid], score, doc_score, title_match(doc_id)))
     return out
 
 

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Weight of document-level evidence in fusion: BM25 summed over all of an article's
     # passages (0 turns it off).
     doc_weight: float = Field(0.0, ge=0)
+    # Weight of the article's title in fusion: the rarity-weighted share of the question's
+    # terms its title holds (0 turns it off).
+    title_weight: float = Field(0.0, ge=0)
     # Years, quarters, dates and numbers named in the question (rag.constraints): a passage
     # meeting all of them gains this share of the fused scores' range. 0 turns it off.
     # 0.3 and the cap of 2 below: chosen on seeds, SQuAD and RealTimeQA together

@@ -40,3 +40,35 @@ def test_date_filter_keeps_only_dated_articles_in_range(seeded_service):
     )
     assert passages and {p.chunk.doc_id for p in passages} == {SEED_002}
     assert seeded_service.retrieve("talks", filters=Filters(date_from="2030-01-01")) == []
+
+
+
+def test_the_title_weight_lets_the_headline_decide_between_close_passages(
+    make_service, tmp_path
+) -> None:
+    """The title signal is the rarity-weighted share of the question's terms in the
+    article's headline; with ``title_weight`` it turns a near tie the other way."""
+    import json
+
+    from rag.retrieve import Scored, fuse
+    from rag.settings import Settings
+
+    records = [
+        {"id": "report", "title": "Volcano erupts in southern Japan", "text": "Alert raised."},
+        {"id": "roundup", "title": "The week in brief", "text": "A volcano erupted in Japan."},
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    service = make_service()
+    service.index([feed])
+    match = service.corpus.lexical.title_matcher("Which volcano erupted in Japan?")
+    assert match("roundup") == 0.0 and 0.5 < match("report") <= 1.0
+    assert match("no-such-article") == 0.0
+
+    close = [
+        Scored("roundup::0", dense=0.6, lexical=2.0, title=match("roundup")),
+        Scored("report::0", dense=0.6, lexical=1.8, title=match("report")),
+        Scored("other::0", dense=0.1, lexical=0.2),
+    ]
+    assert fuse(close, Settings())[0][0] == "roundup::0"  # off by default
+    assert fuse(close, Settings(title_weight=0.5))[0][0] == "report::0"
