@@ -42,7 +42,6 @@ def test_date_filter_keeps_only_dated_articles_in_range(seeded_service):
     assert seeded_service.retrieve("talks", filters=Filters(date_from="2030-01-01")) == []
 
 
-
 def test_the_title_weight_lets_the_headline_decide_between_close_passages(
     make_service, tmp_path
 ) -> None:
