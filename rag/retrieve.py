@@ -187,9 +187,15 @@ def diversify(ranked: list[tuple[str, float]], per_doc: int, top_k: int) -> list
 
 
 def candidates(
-    corpus: Corpus, query: str, query_vector: np.ndarray, n: int, filters: Filters
+    corpus: Corpus,
+    query: str,
+    query_vector: np.ndarray,
+    n: int,
+    filters: Filters,
+    with_titles: bool = False,
 ) -> list[Scored]:
-    """The union of both retrievers' top ``n``, each chunk with both scores."""
+    """The union of both retrievers' top ``n``, each chunk with both scores (and, with
+    ``with_titles``, its article title's match of the query)."""
     lexical = corpus.lexical
     dense_hits = dict(corpus.store.query(query_vector, n, where=filters.chroma_where()))
     mask = lexical.mask(filters.doc_ids, filters.date_from, filters.date_to, filters.as_of)
@@ -204,16 +210,17 @@ def candidates(
     for cid, vector in corpus.store.embeddings(missing).items():
         dense_hits[cid] = float(vector @ query_vector)
     doc_rows, doc_sums = lexical.doc_scores(bm25) if bm25 is not None else ({}, None)
-    title_match = lexical.title_matcher(query)
+    title_match = lexical.title_matcher(query) if with_titles else None
     out = []
     for cid in dict.fromkeys([*dense_hits, *lexical_hits]):
         position = lexical.position(cid)
         score = float(bm25[position]) if bm25 is not None and position is not None else 0.0
-        row = doc_rows.get(cid.rsplit("::", 1)[0])
+        doc_id = cid.rsplit("::", 1)[0]
+        row = doc_rows.get(doc_id)
         doc_score = float(doc_sums[row]) if doc_sums is not None and row is not None else 0.0
         if cid in dense_hits:
-            doc_id = cid.rsplit("::", 1)[0]
-            out.append(Scored(cid, dense_hits[cid], score, doc_score, title_match(doc_id)))
+            title = title_match(doc_id) if title_match is not None else 0.0
+            out.append(Scored(cid, dense_hits[cid], score, doc_score, title))
     return out
 
 
@@ -230,7 +237,14 @@ def retrieve(
     filters = filters or Filters()
     if query_vector is None:
         query_vector = corpus.embedder.embed([query])[0]
-    scored = candidates(corpus, query, query_vector, max(settings.candidates, top_k), filters)
+    scored = candidates(
+        corpus,
+        query,
+        query_vector,
+        max(settings.candidates, top_k),
+        filters,
+        with_titles=settings.title_weight > 0,
+    )
     by_id = {c.chunk_id: c for c in scored}
     fused = fuse(scored, settings)
     constraints = question_constraints(query, as_of_date(filters.as_of))
