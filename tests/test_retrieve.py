@@ -71,3 +71,36 @@ def test_the_title_weight_lets_the_headline_decide_between_close_passages(
     ]
     assert fuse(close, Settings())[0][0] == "roundup::0"  # off by default
     assert fuse(close, Settings(title_weight=0.5))[0][0] == "report::0"
+
+
+def test_retrieve_reads_the_headline_only_when_the_title_weight_is_on(make_service, tmp_path):
+    """End to end: the real index's ranking of a near tie between a round-up that states
+    the news and a report whose headline names it turns on ``title_weight``."""
+    import json
+
+    records = [
+        {
+            "id": "report",
+            "title": "Volcano erupts in southern Japan",
+            "text": "Residents near the volcano were told to leave their homes "
+            "as ash fell on towns.",
+        },
+        {
+            "id": "other",
+            "title": "Storm season",
+            "text": "A storm hit Florida and Georgia on Monday.",
+        },
+        {
+            "id": "roundup",
+            "title": "The week in brief",
+            "text": "A volcano erupted in Japan. Markets fell. A storm hit Florida.",
+        },
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    question = "Which volcano erupted in Japan?"
+    off = make_service()
+    off.index([feed])
+    assert [p.chunk.doc_id for p in off.retrieve(question, top_k=2)] == ["roundup", "report"]
+    on = make_service(title_weight=0.5)
+    assert [p.chunk.doc_id for p in on.retrieve(question, top_k=2)] == ["report", "roundup"]
