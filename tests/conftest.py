@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,12 @@ ABU_DHABI_DOC = "004_7e214bf29fe07e15"
 PARIS_DOC = "000_d5d63aa23eca2a32"
 
 pytest_plugins = ["tests.fake_provider", "tests.chroma_server"]
+
+
+def write_feed(path: Path, records: list[dict]) -> Path:
+    """``records`` written to ``path`` as a JSONL feed, one article per line."""
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -15,6 +14,7 @@ from rag.constraints import (
     window_met,
 )
 from rag.retrieve import Filters
+from tests.conftest import write_feed
 
 AS_OF = date(2022, 6, 17)  # a Friday: a weekly news quiz's date
 
@@ -90,8 +90,7 @@ def twin_pages(make_service, tmp_path, body: str, title: str, dated: dict[str, s
         {"id": doc, "title": title, "text": body, **({"date": day} if day else {})}
         for doc, day in dated.items()
     ]
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    feed = write_feed(tmp_path / "feed.jsonl", records)
     service = make_service(constraint_weight=1.0)
     service.index([feed])
     return service
@@ -203,8 +202,7 @@ def test_an_archive_that_covers_the_week_binds_it_though_only_an_old_page_is_ret
             "text": "A storm flooded the coastal towns on Wednesday and cut power to thousands.",
         },
     ]
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    feed = write_feed(tmp_path / "feed.jsonl", records)
     service = make_service()
     service.index([feed])
     asked = "Which budget did lawmakers approve this week?"

@@ -1,5 +1,5 @@
 from rag.retrieve import Filters
-from tests.conftest import ABU_DHABI_DOC, PARIS_DOC
+from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, write_feed
 
 SEED_002 = "002_c7c789b84559abad"
 
@@ -47,8 +47,6 @@ def test_the_title_weight_lets_the_headline_decide_between_close_passages(
 ) -> None:
     """The title signal is the rarity-weighted share of the question's terms in the
     article's headline; with ``title_weight`` it turns a near tie the other way."""
-    import json
-
     from rag.retrieve import Scored, fuse
     from rag.settings import Settings
 
@@ -56,8 +54,7 @@ def test_the_title_weight_lets_the_headline_decide_between_close_passages(
         {"id": "report", "title": "Volcano erupts in southern Japan", "text": "Alert raised."},
         {"id": "roundup", "title": "The week in brief", "text": "A volcano erupted in Japan."},
     ]
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    feed = write_feed(tmp_path / "feed.jsonl", records)
     service = make_service()
     service.index([feed])
     match = service.corpus.lexical.title_matcher("Which volcano erupted in Japan?")
@@ -76,8 +73,6 @@ def test_the_title_weight_lets_the_headline_decide_between_close_passages(
 def test_retrieve_reads_the_headline_only_when_the_title_weight_is_on(make_service, tmp_path):
     """End to end: the real index's ranking of a near tie between a round-up that states
     the news and a report whose headline names it turns on ``title_weight``."""
-    import json
-
     records = [
         {
             "id": "report",
@@ -96,8 +91,7 @@ def test_retrieve_reads_the_headline_only_when_the_title_weight_is_on(make_servi
             "text": "A volcano erupted in Japan. Markets fell. A storm hit Florida.",
         },
     ]
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    feed = write_feed(tmp_path / "feed.jsonl", records)
     question = "Which volcano erupted in Japan?"
     off = make_service()
     off.index([feed])
