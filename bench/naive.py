@@ -23,6 +23,7 @@ import os
 import sys
 from pathlib import Path
 
+from bench import replay
 from rag.answering import pipeline
 from rag.answering.cite import best_quote, make_citation
 from rag.answering.passages import ValidatedAnswer
@@ -55,16 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["RAG_LLM_READER"] = "passages"
     pipeline.check_free_text = unchecked
     if args.replies is not None:
-        from bench import replay
-
         replay.install(args.replies)
-    if args.squad:
-        from bench import squad
-
-        return int(squad.main(rest) or 0)
-    from rag.cli import main as rag_main
-
-    return int(rag_main(rest) or 0)
+    return replay.run_command(rest, args.squad)
 
 
 if __name__ == "__main__":

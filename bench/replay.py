@@ -70,6 +70,17 @@ def install(folder: Path) -> ReplyCache:
     return cache
 
 
+def run_command(rest: list[str], squad: bool) -> int:
+    """Run ``bench/squad.py`` (``squad``) or the ``rag`` CLI with ``rest``; its exit code."""
+    if squad:
+        from bench import squad as squad_bench
+
+        return int(squad_bench.main(rest) or 0)
+    from rag.cli import main as rag_main
+
+    return int(rag_main(rest) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replies", type=Path, required=True, help="folder of kept replies")
@@ -78,14 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rest = args.rest[1:] if args.rest[:1] == ["--"] else args.rest
     cache = install(args.replies)
-    if args.squad:
-        from bench import squad
-
-        code = squad.main(rest)
-    else:
-        from rag.cli import main as rag_main
-
-        code = rag_main(rest)
+    code = run_command(rest, args.squad)
     print(f"replies: {cache.hits} replayed, {cache.misses} asked", file=sys.stderr)
     return int(code or 0)
 
