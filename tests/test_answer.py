@@ -7,7 +7,7 @@ import pytest
 from rag.answering.pipeline import prepare
 from rag.errors import InputError, InputTooLargeError
 from rag.ingest import load_documents
-from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS
+from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS, write_feed
 
 CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "retrieved", "model", "timings_ms"}
 CITATION_KEYS = {
@@ -137,8 +137,7 @@ def test_the_extractive_answer_never_quotes_the_question_back(make_service, tmp_
             "Netflix said on Sunday that Squid Game will return for a second season."
         ),
     }
-    feed = tmp_path / "quiz.jsonl"
-    feed.write_text(json.dumps(page) + "\n", encoding="utf-8")
+    feed = write_feed(tmp_path / "quiz.jsonl", [page])
     service = make_service()
     service.index([feed])
     result = service.answer("Which wildly popular show was recently green lit for a new season?")

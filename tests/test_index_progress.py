@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import io
-import json
 
 from rag import indexer
 from rag.index_progress import QUIET_FOR_S, IndexProgressView, describe
 from rag.indexer import IndexProgress
+from tests.conftest import write_feed
 
 
 def test_a_real_run_reports_documents_passages_and_bytes(
     make_service, seed_copy, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(indexer, "WRITE_BATCH_CHUNKS", 16)  # several batches from a small set
-    feed = tmp_path / "feed.jsonl"
     story = "The council met on Tuesday and approved the new budget for schools. " * 12
-    feed.write_text(
-        "".join(
-            json.dumps({"id": f"f{i}", "title": f"Story {i}", "text": story}) + "\n"
-            for i in range(40)
-        ),
-        encoding="utf-8",
-    )
+    records = [{"id": f"f{i}", "title": f"Story {i}", "text": story} for i in range(40)]
+    feed = write_feed(tmp_path / "feed.jsonl", records)
     states: list[IndexProgress] = []
     service = make_service()
     report = service.index([seed_copy, feed], progress=states.append)

@@ -7,7 +7,7 @@ import pytest
 from rag.chunk import embedding_text
 from rag.errors import IndexMismatchError, NotFoundError
 from rag.lexical import LexicalIndex
-from tests.conftest import ABU_DHABI_DOC
+from tests.conftest import ABU_DHABI_DOC, write_feed
 
 
 def _chunk_ids(service) -> set[str]:
@@ -162,12 +162,8 @@ def test_an_edited_article_reuses_the_vectors_of_its_unchanged_passages(make_ser
 
 
 def test_repeated_texts_in_one_run_are_embedded_once(make_service, tmp_path):
-    feed = tmp_path / "wire.jsonl"
     story = {"title": "Storm hits coast", "text": "A storm cut power to 5,000 homes on Tuesday."}
-    feed.write_text(
-        "".join(json.dumps({"id": f"paper-{i}", **story}) + "\n" for i in range(3)),
-        encoding="utf-8",
-    )
+    feed = write_feed(tmp_path / "wire.jsonl", [{"id": f"paper-{i}", **story} for i in range(3)])
     report = make_service().index([feed])
     assert (report.chunks_written, report.embeddings_saved) == (3, 2)
     assert "2 of them not embedded again" in report.summary()
