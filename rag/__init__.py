@@ -73,15 +73,13 @@ def answer(question: str, history: list[dict] | None = None, **options: Any) -> 
     ISO date relative times like "this week" count back from; default today), ``settings``,
     or any settings field (``index_dir=...``, ``llm_model=...``).
     """
-    from rag.retrieve import make_filters
+    from rag.facade import LIMIT_NAMES
 
-    filter_keys = {"doc_ids", "date_from", "date_to", "as_of"}
-    filters = {k: options.pop(k) for k in list(options) if k in filter_keys}
+    limits = {k: options.pop(k) for k in list(options) if k in LIMIT_NAMES}
     top_k = options.pop("top_k", None)
     settings = options.pop("settings", None)
     svc = service(settings, **options) if settings or options else service()
-    checked = make_filters(**filters)
-    return svc.answer(question, history, top_k=top_k, filters=checked)
+    return svc.answer(question, history, top_k=top_k, **limits)
 
 
 def __getattr__(name: str) -> Any:

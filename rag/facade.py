@@ -16,11 +16,11 @@ from typing import Any
 from rag.answering.pipeline import answer_question, answer_stream
 from rag.corpus import LEXICAL_DIR, Corpus
 from rag.embed import Embedder
-from rag.errors import RagError
+from rag.errors import InputError, RagError
 from rag.indexer import IndexReport, Progress, index_paths, remove_documents
 from rag.lexical import DocumentInfo
 from rag.lock import index_lock
-from rag.retrieve import Filters, retrieve
+from rag.retrieve import Filters, make_filters, retrieve
 from rag.settings import Settings
 from rag.types import Answer, Passage
 
@@ -52,6 +52,22 @@ def local_model_status(settings: Settings) -> dict[str, Any] | None:
         "parallel": runtime.config.parallel,
         "load_s": round(runtime.load_s, 2),
     }
+
+
+LIMIT_NAMES = ("doc_ids", "date_from", "date_to", "as_of")
+
+
+def _filters(filters: Filters | None, limits: dict[str, Any]) -> Filters | None:
+    """``filters`` as given, or checked ones made of the keyword ``limits``."""
+    unknown = sorted(set(limits) - set(LIMIT_NAMES))
+    if unknown:
+        raise TypeError(f"unexpected argument {unknown[0]!r}: the limits are {LIMIT_NAMES}")
+    given = {name: value for name, value in limits.items() if value is not None}
+    if not given:
+        return filters
+    if filters is not None:
+        raise InputError("give either filters= or doc_ids/date_from/date_to/as_of, not both")
+    return make_filters(**given)
 
 
 class RagService:
@@ -117,10 +133,14 @@ class RagService:
         return sorted(docs, key=lambda d: (d.date or "", d.doc_id), reverse=True)
 
     def retrieve(
-        self, query: str, top_k: int | None = None, filters: Filters | None = None
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        **limits: Any,
     ) -> list[Passage]:
-        """The passages hybrid search finds for ``query``."""
-        return retrieve(self.corpus, query, self.settings, top_k, filters)
+        """The passages hybrid search finds for ``query``; ``limits`` as in :meth:`answer`."""
+        return retrieve(self.corpus, query, self.settings, top_k, _filters(filters, limits))
 
     def answer(
         self,
@@ -128,9 +148,15 @@ class RagService:
         history: list[dict] | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
+        **limits: Any,
     ) -> Answer:
-        """A short cited answer (or a refusal)."""
-        return answer_question(self.corpus, question, history, top_k, filters)
+        """A short cited answer (or a refusal).
+
+        ``limits``: ``doc_ids``, ``date_from``, ``date_to`` (ISO dates, inclusive) and
+        ``as_of`` (the date "this week" counts back from), as :func:`rag.answer` takes them;
+        or a ready :class:`~rag.retrieve.Filters` as ``filters``, not both.
+        """
+        return answer_question(self.corpus, question, history, top_k, _filters(filters, limits))
 
     def answer_stream(
         self,
@@ -138,9 +164,10 @@ class RagService:
         history: list[dict] | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
+        **limits: Any,
     ) -> Iterator[str | Answer]:
-        """Text deltas, then the final :class:`Answer`."""
-        return answer_stream(self.corpus, question, history, top_k, filters)
+        """Text deltas, then the final :class:`Answer`; arguments as in :meth:`answer`."""
+        return answer_stream(self.corpus, question, history, top_k, _filters(filters, limits))
 
     def check_answerer(self) -> str | None:
         """Load the local model now (if one is chosen); the one-line reason it cannot answer."""

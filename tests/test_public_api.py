@@ -62,3 +62,23 @@ def test_service_overrides_apply_on_top_of_given_settings(tmp_path, monkeypatch)
     assert rag.service(base) is rag.service(base) and rag.service(base) is not tuned
     with pytest.raises(rag.RagError, match="top_k"):
         rag.service(base, top_k=0)
+
+
+def test_the_service_takes_the_same_limits_as_rag_answer(seeded_service):
+    from rag.retrieve import make_filters
+    from tests.conftest import ABU_DHABI_DOC
+
+    others = [d.doc_id for d in seeded_service.documents() if d.doc_id != ABU_DHABI_DOC]
+    question = "Who led Russia's delegation in Abu Dhabi?"
+    limited = seeded_service.answer(question, doc_ids=others)
+    assert ABU_DHABI_DOC not in limited.retrieved and "Kostyukov" not in limited.answer
+    passages = seeded_service.retrieve(question, doc_ids=[ABU_DHABI_DOC])
+    assert passages and {p.chunk.doc_id for p in passages} == {ABU_DHABI_DOC}
+    streamed = list(seeded_service.answer_stream(question, doc_ids=[ABU_DHABI_DOC]))
+    assert set(streamed[-1].retrieved) == {ABU_DHABI_DOC}
+    with pytest.raises(rag.RagError, match="swap them"):
+        seeded_service.answer(question, date_from="2026-05-01", date_to="2026-01-01")
+    with pytest.raises(rag.RagError, match="not both"):
+        seeded_service.answer(question, filters=make_filters(as_of="2026-01-01"), as_of="2026")
+    with pytest.raises(TypeError, match="date_form"):
+        seeded_service.answer(question, date_form="2026-01-01")
