@@ -148,6 +148,18 @@ def cmd_index(args: argparse.Namespace) -> int:
             "(the id is the file name: rename one file to keep both)",
             file=sys.stderr,
         )
+    if report.stale:
+        print(
+            f"note: still indexed but no longer in their files: {_some_ids(report.stale)}; "
+            "`rag index --prune` with the same paths drops them",
+            file=sys.stderr,
+        )
+    if report.kept_unread:
+        print(
+            f"warning: not pruned, as their file has records that could not be read (above): "
+            f"{_some_ids(report.kept_unread)}; fix the records and index again",
+            file=sys.stderr,
+        )
     if report.found_nothing:
         from rag.ingest import SUPPORTED_LIST
 
@@ -158,6 +170,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         )
     print(report.summary())
     return 0
+
+
+def _some_ids(doc_ids: list[str], shown: int = 3) -> str:
+    """``a, b, c and 4 more``: the first ``shown`` ids and how many others."""
+    more = f" and {len(doc_ids) - shown} more" if len(doc_ids) > shown else ""
+    return ", ".join(doc_ids[:shown]) + more
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -206,8 +224,11 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    """``rag config``."""
-    print(json.dumps(settings_from_args(args).public_dict(), indent=2))
+    """``rag config``: the settings, led by the model that answers (as ``/api/health`` says
+    it: ``llm_model`` stays set while ``answerer = "extractive"`` is in force)."""
+    settings = settings_from_args(args)
+    shown = {"answers_with": settings.generator or "extractive"} | settings.public_dict()
+    print(json.dumps(shown, indent=2))
     return 0
 
 

@@ -13,6 +13,7 @@ from rag.chunk import chunk_document, embedding_text
 from rag.corpus import Corpus, chunk_tokens
 from rag.errors import NotFoundError
 from rag.ingest import SUPPORTED_LIST, ReadProgress, Skipped, iter_documents
+from rag.lexical import DocumentInfo
 from rag.lock import index_lock
 from rag.types import Chunk, Document
 
@@ -66,6 +67,12 @@ class IndexReport:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
+    # Indexed documents no longer in their files (the file is gone, or a feed read whole this
+    # run no longer holds the record), left in place because the run did not prune.
+    stale: list[str] = field(default_factory=list)
+    # Documents of a feed that had unreadable records this run, kept even when pruning:
+    # the record may be one of those, and bad input must not delete what was indexed.
+    kept_unread: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unsupported: int = 0  # files of other types inside the folders, passed over
     duplicates: list[str] = field(default_factory=list)
@@ -201,7 +208,9 @@ def index_paths(
 ) -> IndexReport:
     """Index articles under ``paths``; unchanged documents (same content hash) cost nothing.
 
-    With ``prune``, documents whose source file no longer exists are removed. ``progress``
+    With ``prune``, documents whose source file no longer exists are removed, and so are
+    the records a feed read whole this run no longer holds; without it they are listed in
+    ``report.stale``. A feed with an unreadable record keeps all its documents. ``progress``
     is called after every document read and every batch written, and once at the end.
     """
     started = time.perf_counter()
@@ -209,6 +218,7 @@ def index_paths(
     settings = corpus.settings
     reading = ReadProgress()
     seen: set[str] = set()
+    files = _FilesRead()
     bytes_unchanged = 0
 
     def tell(done: bool = False) -> None:
@@ -237,7 +247,10 @@ def index_paths(
                     report.unsupported += 1
                 else:
                     report.skipped.append(item)
+                    files.incomplete.add(_absolute(item.path))
                 continue
+            if item.path:
+                files.read.add(_absolute(item.path))
             if item.doc_id in seen:
                 report.duplicates.append(item.doc_id)
                 continue
@@ -255,12 +268,11 @@ def index_paths(
         writer.flush()
         report.chunks_written = writer.written
         report.embeddings_saved = writer.saved
-        if prune:
-            gone = [
-                d
-                for d, info in catalogue.items()
-                if d not in seen and info.path and not Path(info.path).exists()
-            ]
+        gone, kept = _absent_documents(catalogue, seen, files)
+        if not prune:
+            report.stale = gone
+        else:
+            report.kept_unread = kept
             if gone:
                 if not writer.stamped:
                     corpus.store.new_generation()
@@ -278,7 +290,43 @@ def index_paths(
 
 
 def _other_file(before: str, now: str) -> bool:
-    return os.path.abspath(before) != os.path.abspath(now)
+    return _absolute(before) != _absolute(now)
+
+
+def _absolute(path: str) -> str:
+    return os.path.abspath(path)
+
+
+@dataclass
+class _FilesRead:
+    """The article files an index run read, by absolute path."""
+
+    read: set[str] = field(default_factory=set)  # gave at least one document
+    incomplete: set[str] = field(default_factory=set)  # skipped whole, or a record skipped
+
+
+def _absent_documents(
+    catalogue: dict[str, DocumentInfo], seen: set[str], files: _FilesRead
+) -> tuple[list[str], list[str]]:
+    """Indexed documents this run did not read: (gone, kept).
+
+    Gone: the file it came from no longer exists, or that file (a feed of many records) was
+    read whole and cleanly this run and no longer holds it. Kept: its file was read but had
+    a record that could not be read, which may be this document.
+    """
+    gone: list[str] = []
+    kept: list[str] = []
+    for doc_id, info in catalogue.items():
+        if doc_id in seen or not info.path:
+            continue
+        path = _absolute(info.path)
+        if not Path(path).exists():
+            gone.append(doc_id)
+        elif path in files.incomplete:
+            kept.append(doc_id)
+        elif path in files.read:
+            gone.append(doc_id)
+    return gone, kept
 
 
 def remove_documents(corpus: Corpus, doc_ids: Iterable[str], wait_s: float = 0.0) -> list[str]:

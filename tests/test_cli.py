@@ -94,6 +94,26 @@ def test_an_article_replaced_by_a_same_named_file_elsewhere_is_warned(
     assert str(first / "harbour.txt") in err and err.count("\n") == 1
 
 
+def test_reindexing_after_a_file_is_deleted_says_to_prune(tmp_path, monkeypatch, capsys):
+    _env_index(monkeypatch, tmp_path / "idx")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("harbour", "bridge"):
+        (folder / f"{name}.txt").write_text(
+            f"The {name} story\n\nThe {name} in Portvale reopened on Monday.\n", encoding="utf-8"
+        )
+    assert main(["index", str(folder)]) == 0
+    (folder / "bridge.txt").unlink()
+    capsys.readouterr()
+    assert main(["index", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "note: still indexed but no longer in their files: bridge;" in err
+    assert "`rag index --prune`" in err
+    assert main(["index", "--prune", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "note:" not in captured.err and "1 removed" in captured.out
+
+
 def test_serve_on_a_busy_port_is_one_line(tmp_path, capsys):
     import socket
 
@@ -116,6 +136,17 @@ def test_flags_beat_env_vars_and_secrets_are_hidden(tmp_path, monkeypatch, capsy
     shown = json.loads(out)
     assert shown["top_k"] == 3
     assert "sk-very-secret" not in out and shown["llm_api_key"] == "**********"
+
+
+def test_config_leads_with_the_answerer_in_force(monkeypatch, capsys):
+    monkeypatch.setenv("RAG_ANSWERER", "extractive")
+    assert main(["config"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert next(iter(shown)) == "answers_with" and shown["answers_with"] == "extractive"
+    assert shown["llm_model"].startswith("local/"), "the configured model is still shown"
+    monkeypatch.delenv("RAG_ANSWERER")
+    assert main(["config", "--model", "gpt-4o-mini"]) == 0
+    assert json.loads(capsys.readouterr().out)["answers_with"] == "gpt-4o-mini"
 
 
 def test_bad_env_value_is_a_clear_error(monkeypatch, capsys):

@@ -65,6 +65,49 @@ def test_prune_drops_documents_whose_files_are_gone(make_service, seed_copy):
     assert not any(cid.startswith(ABU_DHABI_DOC) for cid in _chunk_ids(service))
 
 
+FEED_RECORDS = [
+    {"id": "f1", "title": "Harbour opens", "text": "The harbour opened in May after repairs."},
+    {"id": "f2", "title": "Bridge closes", "text": "The bridge closed for a week in June."},
+    {"id": "f3", "title": "Ferry returns", "text": "The ferry returned to service in July."},
+]
+
+
+def test_prune_drops_records_a_feed_no_longer_holds(make_service, tmp_path):
+    feed = write_feed(tmp_path / "news.jsonl", FEED_RECORDS)
+    other = write_feed(tmp_path / "other.jsonl", [FEED_RECORDS[0] | {"id": "o1"}])
+    service = make_service()
+    service.index([feed, other])
+    write_feed(feed, [FEED_RECORDS[0], FEED_RECORDS[2]])
+    kept = service.index([feed])
+    assert kept.stale == ["f2"] and kept.removed == [], "without --prune: listed, not dropped"
+    assert "f2" in service.corpus.documents()
+    pruned = service.index([feed], prune=True)
+    assert pruned.removed == ["f2"] and pruned.stale == []
+    assert set(service.corpus.documents()) == {"f1", "f3", "o1"}, "a feed not read is kept"
+    assert not any(cid.startswith("f2::") for cid in _chunk_ids(service))
+
+
+def test_prune_keeps_a_feeds_documents_when_a_record_is_unreadable(make_service, tmp_path):
+    feed = write_feed(tmp_path / "news.jsonl", FEED_RECORDS)
+    service = make_service()
+    service.index([feed])
+    # f2's line is damaged: it may still be meant to be there, so nothing of the feed goes.
+    lines = feed.read_text().splitlines()
+    feed.write_text(lines[0] + "\n" + lines[1][:-5] + "\n" + lines[2] + "\n")
+    report = service.index([feed], prune=True)
+    assert report.removed == [] and report.kept_unread == ["f2"]
+    assert len(report.skipped) == 1 and report.skipped[0].line == 2
+    assert set(service.corpus.documents()) == {"f1", "f2", "f3"}
+
+
+def test_a_deleted_file_is_listed_as_stale_until_pruned(make_service, seed_copy):
+    service = make_service()
+    service.index([seed_copy])
+    (seed_copy / f"{ABU_DHABI_DOC}.txt").unlink()
+    assert service.index([seed_copy]).stale == [ABU_DHABI_DOC]
+    assert service.index([seed_copy], prune=True).stale == []
+
+
 def test_remove_deletes_one_document_and_unknown_ids_are_an_error(make_service, seed_copy):
     service = make_service()
     service.index([seed_copy])
