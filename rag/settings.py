@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # Refuse when the best sentence covers less than this IDF-weighted share of the question.
     min_support: float = Field(0.5, ge=0, le=1)
     refusal_text: str = "The articles don't say."
+    # Hold its sentences to the question's years, quarters, numbers, names and what "how
+    # many" counts, as verification holds a generated claim.
+    extractive_question_fit: bool = True
 
     # Who answers: "llm" (llm_model, through litellm) or "extractive" (offline, instant).
     # The LLM falls back to extractive, with a notice, whenever it cannot be used.

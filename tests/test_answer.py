@@ -112,6 +112,10 @@ def test_a_question_that_shares_no_word_with_the_articles_gets_no_passages(seede
     assert prepare(seeded_service.corpus, "asdf delegation", None, None, None).passages
     result = seeded_service.answer("asdf qwer zxcv")
     assert result.abstained and result.citations == []
+    assert "No word of the question occurs in the indexed articles" in result.notice
+    russian = seeded_service.answer("Кто возглавлял российскую делегацию?")
+    assert russian.abstained and "language" in russian.notice
+    assert seeded_service.answer("Who led the US delegation in Abu Dhabi?").notice is None
 
 
 def test_over_long_question_is_refused_before_any_work(seeded_service):
@@ -145,3 +149,66 @@ def test_the_extractive_answer_never_quotes_the_question_back(make_service, tmp_
     assert [c.quote for c in result.citations] == [
         "Netflix said on Sunday that Squid Game will return for a second season."
     ]
+
+
+HARBOUR_FIRE = [
+    {
+        "id": "fire",
+        "title": "Fire at the Portvale harbour warehouse",
+        "date": "2024-03-05",
+        "text": (
+            "A fire broke out at the Portvale harbour warehouse on Tuesday night. "
+            "About 200 people living near the warehouse were ordered to leave their homes. "
+            "Firefighters had the blaze under control by dawn. "
+            "The harbour master said the cause of the fire was not yet known. "
+            "Trading at the harbour resumed on Thursday."
+        ),
+    },
+    {
+        "id": "bridge",
+        "title": "Portvale bridge reopens after repair",
+        "date": "2023-06-01",
+        "text": (
+            "The Portvale bridge reopened on Monday after a repair that took eight months. "
+            "The city council approved the work in 2022."
+        ),
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # What "how many" counts (families) is named nowhere near the number given.
+        "How many families had to leave their homes after the Portvale warehouse fire?",
+        # The question's year is met by no passage, its title or its article's date.
+        "When did the Portvale bridge reopen after the 2019 repair?",
+    ],
+)
+def test_the_extractive_answer_meets_the_questions_constraints(make_service, tmp_path, question):
+    feed = write_feed(tmp_path / "harbour.jsonl", HARBOUR_FIRE)
+    service = make_service()
+    service.index([feed])
+    assert service.answer(question).abstained
+    unfitted = make_service(extractive_question_fit=False).answer(question)
+    assert not unfitted.abstained, "without the rule the on-topic sentence is shown"
+    answered = service.answer("When did the Portvale bridge reopen?")
+    assert not answered.abstained and "Monday" in answered.answer
+
+
+def test_an_amount_of_money_answers_what_something_cost(make_service, tmp_path):
+    """The sentence that states the amount need not use the question's word "cost"."""
+    page = {
+        "id": "bridge-repair",
+        "title": "Portvale bridge reopens",
+        "text": (
+            "The Portvale bridge reopened on Monday after a $48 million repair. "
+            "Engineers found cracks in two of its steel cables last spring."
+        ),
+    }
+    feed = write_feed(tmp_path / "bridge.jsonl", [page])
+    service = make_service()
+    service.index([feed])
+    result = service.answer("How much did the bridge repair cost?")
+    assert not result.abstained and "$48 million" in result.answer
+    assert service.answer("How much did the cable inspection cost?").abstained

@@ -8,6 +8,7 @@ the question, it refuses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,15 @@ _THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _CALENDAR = re.compile(rf"^{_WEEKDAY}$|^(?:{_MONTH})$")
+# "How much did the repair cost?" asks for an amount of money: a sentence stating one
+# ("after a $48 million repair") states the cost, whether or not it uses the word. These are
+# the English words of such a question, not any corpus's.
+_MONEY_QUESTION = re.compile(r"\bhow much\b", re.IGNORECASE)
+_MONEY_WORDS = "cost costing paid pay paying spend spent spending price priced worth fee"
+_AMOUNT_OF_MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\d\s?(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter)s?\b",
@@ -211,12 +221,16 @@ def candidates(
 ) -> list[Candidate]:
     """Every distinct sentence of the passages, scored by coverage and answer type."""
     kind = expected_type(question)
+    money = money_terms(question)
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for passage in passages:
         spans = passage_sentences(passage)
         texts = [sentence_text(passage, s) for s in spans]
-        sentence_terms = [set(terms(t)) for t in texts]
+        sentence_terms = [
+            set(terms(t)) | (money if money and _AMOUNT_OF_MONEY.search(t) else set())
+            for t in texts
+        ]
         title_terms = set(terms(passage.chunk.title))
         for i, span in enumerate(spans):
             key = (passage.chunk.doc_id, span.start)
@@ -234,6 +248,14 @@ def candidates(
                 )
             )
     return out
+
+
+def money_terms(question: str) -> set[str]:
+    """The question's terms that ask for an amount of money ("cost" in "How much did the
+    repair cost?"): a sentence that states an amount ("$48 million") covers them."""
+    if not _MONEY_QUESTION.search(question):
+        return set()
+    return set(terms(question)) & set(terms(_MONEY_WORDS))
 
 
 def states_something(sentence: str, asked: set[str]) -> bool:
@@ -273,15 +295,23 @@ def extractive_answer(
     settings: Settings,
     query_vector: np.ndarray,
     history_text: str = "",
+    fits: Callable[[Passage, Span], bool] | None = None,
 ) -> tuple[str, list[Citation], bool]:
-    """Answer from the passages: (answer text with [n] markers, citations, abstained)."""
+    """Answer from the passages: (answer text with [n] markers, citations, abstained).
+
+    ``fits``, when given, must pass a sentence too (the question's years, numbers, names and
+    counted noun: ``question_fit.sentence_fit``).
+    """
     weights = term_weights(question, history_text, lexical)
     found = candidates(question, weights, passages)
     asked = set(terms(question))
     supported = [
         c
         for c in found
-        if c.coverage >= settings.min_support and c.has_type and states_something(c.text, asked)
+        if c.coverage >= settings.min_support
+        and c.has_type
+        and states_something(c.text, asked)
+        and (fits is None or fits(c.passage, c.span))
     ]
     if not supported:
         return settings.refusal_text, [], True

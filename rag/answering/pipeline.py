@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rag.answering.cite import make_citation
 from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query
+from rag.answering.question_fit import sentence_fit
 from rag.answering.span import complete_span
 from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
 from rag.constraints import as_of_date, window_met
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 EXTRACTIVE_MODEL = "extractive"
+# Shown beside the refusal of a question none of whose words the articles use: a misspelling,
+# or a question asked in another language than the articles'.
+NO_KNOWN_WORD = (
+    "No word of the question occurs in the indexed articles: check its spelling, and ask in "
+    "the language the articles are written in."
+)
 # Control characters, invisible format characters (zero-width space, word joiner, BOM, bidi
 # overrides) and lone surrogates (a JSON "\ud800" escape), which the tokenizer cannot encode.
 _CONTROL = re.compile(
@@ -91,6 +98,7 @@ class Prepared:
     retrieve_ms: float
     rarity: Callable[[str], float] | None = None  # a term's IDF in the index, for checks
     window: tuple[str, str] | None = None  # the dates a relative time names, if any are met
+    notice: str | None = None  # for the user, when the question could not be searched as asked
 
 
 def prepare(
@@ -115,10 +123,13 @@ def prepare(
     vector = corpus.embedder.embed([search])[0]
     lexical = corpus.lexical
     passages: list[Passage] = []
+    notice = None
     # A question that shares no word with any article ("asdf qwer") is about none of them;
     # the nearest vectors would still hand the reader passages to answer from.
     if lexical is not None and lexical.knows_any(search):
         passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
+    else:
+        notice = NO_KNOWN_WORD
     as_of = as_of_date(filters.as_of if filters else None)
     window = window_met(
         search,
@@ -135,6 +146,7 @@ def prepare(
         (time.perf_counter() - started) * 1000,
         corpus.lexical.rarity,
         window,
+        notice,
     )
 
 
@@ -152,7 +164,10 @@ def _scorer_inputs(corpus: Corpus, prepared: Prepared) -> tuple:
 
 
 def _extractive(corpus: Corpus, prepared: Prepared) -> tuple[str, list[Citation], bool]:
-    return extractive_answer(*_scorer_inputs(corpus, prepared))
+    fits = None
+    if corpus.settings.extractive_question_fit:
+        fits = sentence_fit(prepared.question, prepared.rarity, prepared.window)
+    return extractive_answer(*_scorer_inputs(corpus, prepared), fits=fits)
 
 
 @dataclass
@@ -206,7 +221,7 @@ def _extractive_answer(
 ) -> Answer:
     if not prepared.passages:
         refusal = Checked(corpus.settings.refusal_text, [], True)
-        return _result(prepared, refusal, EXTRACTIVE_MODEL, started, notice)
+        return _result(prepared, refusal, EXTRACTIVE_MODEL, started, notice or prepared.notice)
     text, citations, abstained = _extractive(corpus, prepared)
     return _result(prepared, Checked(text, citations, abstained), EXTRACTIVE_MODEL, started, notice)
 

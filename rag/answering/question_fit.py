@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.extractive import question_entities
 from rag.answering.facts import (
     CAPITALISED,
@@ -26,6 +27,7 @@ from rag.answering.facts import (
 )
 from rag.constraints import in_window
 from rag.country_names import country_forms
+from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
 
@@ -153,3 +155,33 @@ def names_counted(counted: str, vocabulary: set[str]) -> bool:
 def _in_order(letters: str, word: str) -> bool:
     rest = iter(word)
     return all(letter in rest for letter in letters)
+
+
+def sentence_fit(
+    question: str,
+    rarity: Callable[[str], float] | None = None,
+    window: tuple[str, str] | None = None,
+) -> Callable[[Passage, Span], bool]:
+    """A test of whether a sentence of a passage can answer ``question`` by the rules
+    verification holds a generated claim to: its passage meets the question's constraints
+    (:func:`meets_question_constraints`), and what a "how many" question counts is named in
+    the sentence, a neighbour or the headline. For the extractive answerer, whose sentences
+    are otherwise chosen by the question's words alone."""
+    counted = counted_noun(question)
+    passage_fits: dict[str, bool] = {}
+
+    def fits(passage: Passage, span: Span) -> bool:
+        chunk_id = passage.chunk.chunk_id
+        if chunk_id not in passage_fits:
+            passage_fits[chunk_id] = meets_question_constraints(question, passage, rarity, window)
+        if not passage_fits[chunk_id]:
+            return False
+        if counted is None:
+            return True
+        spans = passage_sentences(passage)
+        i = next((k for k, s in enumerate(spans) if s.start == span.start), None)
+        near = spans if i is None else spans[max(0, i - 1) : i + 2]
+        text = " ".join(sentence_text(passage, s) for s in near)
+        return names_counted(counted, fact_terms(f"{passage.chunk.title} {text}"))
+
+    return fits
