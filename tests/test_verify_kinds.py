@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.extractive import expected_type, has_answer_type
+from rag.answering.question_fit import counted_noun
 from rag.answering.verify import verify_claim
 from tests.verify_cases import (
     TALKS,
@@ -160,3 +161,26 @@ def test_a_unit_abbreviation_names_what_is_counted():
     warsaw = passage("Warsaw lies about 300 km from the Carpathian Mountains.", title="Warsaw")
     question = "How many kilometers is Warsaw from the Carpathian Mountains?"
     assert verify_claim("about 300 km", 1, question, [warsaw], 0.6).supported
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("How many Russian troops did Putin order back?", "troop"),
+        ("How many people were killed in the strikes?", "peopl"),
+        # A verb right after the plural is not what is counted.
+        ("How many academic units make up the school?", "unit"),
+        ("How many Huguenots fled to England?", "huguenot"),
+        # "-ss", "-us" and a two-letter acronym are no plurals.
+        ("How many business days does it take?", "day"),
+        ("How many US Presidents campaigned there?", "presid"),
+    ],
+)
+def test_what_a_how_many_question_counts(question, counted):
+    assert counted_noun(question) == counted
+
+
+def test_a_verb_after_the_counted_plural_is_not_demanded_of_the_sentence():
+    school = passage("The university is organized into eleven academic units.", title="Harvard")
+    question = "How many academic units make up the university?"
+    assert verify_claim("eleven", 1, question, [school], 0.6).supported

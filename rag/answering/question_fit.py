@@ -45,6 +45,9 @@ MIN_NUMBER_SHARE = 0.5
 # Longest unit abbreviation that names a counted word ("km", "kg", "mph").
 MAX_ABBREVIATION = 3
 _HOW_MANY = re.compile(r"\bhow many\s+([^?.,;:]*)", re.I)
+# A word written as a plural: "-s", but not "-ss", "-us" or "-is" ("business", "bus",
+# "analysis"), nor a two-letter acronym ("US").
+_PLURAL = re.compile(r"^\w{2,}(?<![sui])s$")
 
 
 def prefix_match(term: str, vocabulary: set[str]) -> bool:
@@ -126,8 +129,10 @@ def entity_share(
 
 
 def counted_noun(question: str) -> str | None:
-    """The term of what a "how many" question counts: the last of the content words right
-    after "how many" ("How many Russian troops did …" counts "troops")."""
+    """The term of what a "how many" question counts, among the content words right after
+    "how many": the first written as a plural ("How many academic units make up …" counts
+    "units", not the verb after it), else the last ("How many Russian troops did …",
+    "How many people were …")."""
     match = _HOW_MANY.search(question)
     if not match:
         return None
@@ -137,6 +142,8 @@ def counted_noun(question: str) -> str | None:
         if not word_terms:
             break
         counted = sorted(word_terms)[-1]
+        if _PLURAL.search(word):
+            break
     return counted
 
 
