@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from rag.answering.pipeline import answer_question, answer_stream
 from rag.corpus import LEXICAL_DIR, Corpus
@@ -54,11 +54,20 @@ def local_model_status(settings: Settings) -> dict[str, Any] | None:
     }
 
 
-LIMIT_NAMES = ("doc_ids", "date_from", "date_to", "as_of")
+class Limits(TypedDict, total=False):
+    """What a search may be limited to, as keyword arguments of the answer methods."""
+
+    doc_ids: Sequence[str]  # only these documents
+    date_from: str  # ISO dates, inclusive
+    date_to: str
+    as_of: str  # the date "this week" or "recently" counts back from (default today)
 
 
-def _filters(filters: Filters | None, limits: dict[str, Any]) -> Filters | None:
-    """``filters`` as given, or checked ones made of the keyword ``limits``."""
+LIMIT_NAMES = tuple(Limits.__annotations__)
+
+
+def _filters(filters: Filters | None, limits: Limits) -> Filters | None:
+    """``filters`` as given, or checked ones made of the keyword ``limits`` (not both)."""
     unknown = sorted(set(limits) - set(LIMIT_NAMES))
     if unknown:
         raise TypeError(f"unexpected argument {unknown[0]!r}: the limits are {LIMIT_NAMES}")
@@ -137,7 +146,7 @@ class RagService:
         query: str,
         top_k: int | None = None,
         filters: Filters | None = None,
-        **limits: Any,
+        **limits: Unpack[Limits],
     ) -> list[Passage]:
         """The passages hybrid search finds for ``query``; ``limits`` as in :meth:`answer`."""
         return retrieve(self.corpus, query, self.settings, top_k, _filters(filters, limits))
@@ -148,7 +157,7 @@ class RagService:
         history: list[dict] | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
-        **limits: Any,
+        **limits: Unpack[Limits],
     ) -> Answer:
         """A short cited answer (or a refusal).
 
@@ -164,7 +173,7 @@ class RagService:
         history: list[dict] | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
-        **limits: Any,
+        **limits: Unpack[Limits],
     ) -> Iterator[str | Answer]:
         """Text deltas, then the final :class:`Answer`; arguments as in :meth:`answer`."""
         return answer_stream(self.corpus, question, history, top_k, _filters(filters, limits))

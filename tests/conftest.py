@@ -72,6 +72,20 @@ def make_service(tmp_path: Path, embedder: Embedder):
     return build
 
 
+@pytest.fixture
+def feed_service(tmp_path: Path, make_service):
+    """A service whose fresh index holds the articles ``records`` (written as a JSONL feed):
+    ``feed_service(records, **settings_overrides)``."""
+
+    def build(records: list[dict], **overrides: object) -> RagService:
+        feed = write_feed(tmp_path / "articles.jsonl", records)
+        service = make_service(**overrides)
+        service.index([feed])
+        return service
+
+    return build
+
+
 @pytest.fixture(scope="session")
 def seeded_service(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder

@@ -7,7 +7,7 @@ import pytest
 from rag.answering.pipeline import prepare
 from rag.errors import InputError, InputTooLargeError
 from rag.ingest import load_documents
-from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS, write_feed
+from tests.conftest import ABU_DHABI_DOC, PARIS_DOC, SEEDS
 
 CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "retrieved", "model", "timings_ms"}
 CITATION_KEYS = {
@@ -129,7 +129,7 @@ def test_other_scripts_and_control_characters_are_handled(seeded_service):
         assert isinstance(result.answer, str)
 
 
-def test_the_extractive_answer_never_quotes_the_question_back(make_service, tmp_path):
+def test_the_extractive_answer_never_quotes_the_question_back(feed_service):
     """A page that prints the quiz question (or a sentence of only the question's words)
     states nothing: the sentence that answers is quoted instead."""
     page = {
@@ -141,9 +141,7 @@ def test_the_extractive_answer_never_quotes_the_question_back(make_service, tmp_
             "Netflix said on Sunday that Squid Game will return for a second season."
         ),
     }
-    feed = write_feed(tmp_path / "quiz.jsonl", [page])
-    service = make_service()
-    service.index([feed])
+    service = feed_service([page])
     result = service.answer("Which wildly popular show was recently green lit for a new season?")
     assert not result.abstained
     assert [c.quote for c in result.citations] == [
@@ -185,18 +183,16 @@ HARBOUR_FIRE = [
         "When did the Portvale bridge reopen after the 2019 repair?",
     ],
 )
-def test_the_extractive_answer_meets_the_questions_constraints(make_service, tmp_path, question):
-    feed = write_feed(tmp_path / "harbour.jsonl", HARBOUR_FIRE)
-    service = make_service()
-    service.index([feed])
+def test_the_extractive_answer_meets_the_questions_constraints(feed_service, question):
+    service = feed_service(HARBOUR_FIRE)
     assert service.answer(question).abstained
-    unfitted = make_service(extractive_question_fit=False).answer(question)
+    unfitted = feed_service(HARBOUR_FIRE, extractive_question_fit=False).answer(question)
     assert not unfitted.abstained, "without the rule the on-topic sentence is shown"
     answered = service.answer("When did the Portvale bridge reopen?")
     assert not answered.abstained and "Monday" in answered.answer
 
 
-def test_an_amount_of_money_answers_what_something_cost(make_service, tmp_path):
+def test_an_amount_of_money_answers_what_something_cost(feed_service):
     """The sentence that states the amount need not use the question's word "cost"."""
     page = {
         "id": "bridge-repair",
@@ -206,9 +202,7 @@ def test_an_amount_of_money_answers_what_something_cost(make_service, tmp_path):
             "Engineers found cracks in two of its steel cables last spring."
         ),
     }
-    feed = write_feed(tmp_path / "bridge.jsonl", [page])
-    service = make_service()
-    service.index([feed])
+    service = feed_service([page])
     result = service.answer("How much did the bridge repair cost?")
     assert not result.abstained and "$48 million" in result.answer
     assert service.answer("How much did the cable inspection cost?").abstained

@@ -80,5 +80,5 @@ def test_the_service_takes_the_same_limits_as_rag_answer(seeded_service):
         seeded_service.answer(question, date_from="2026-05-01", date_to="2026-01-01")
     with pytest.raises(rag.RagError, match="not both"):
         seeded_service.answer(question, filters=make_filters(as_of="2026-01-01"), as_of="2026")
-    with pytest.raises(TypeError, match="date_form"):
+    with pytest.raises(TypeError, match="date_form"):  # a misspelt limit is no silent no-op
         seeded_service.answer(question, date_form="2026-01-01")
