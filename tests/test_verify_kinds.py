@@ -171,6 +171,8 @@ def test_a_unit_abbreviation_names_what_is_counted():
         # A verb right after the plural is not what is counted.
         ("How many academic units make up the school?", "unit"),
         ("How many Huguenots fled to England?", "huguenot"),
+        ("How many people died in the earthquake?", "peopl"),
+        ("How many Russian children live there?", "children"),
         # "-ss", "-us" and a two-letter acronym are no plurals.
         ("How many business days does it take?", "day"),
         ("How many US Presidents campaigned there?", "presid"),

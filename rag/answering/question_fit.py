@@ -46,8 +46,10 @@ MIN_NUMBER_SHARE = 0.5
 MAX_ABBREVIATION = 3
 _HOW_MANY = re.compile(r"\bhow many\s+([^?.,;:]*)", re.I)
 # A word written as a plural: "-s", but not "-ss", "-us" or "-is" ("business", "bus",
-# "analysis"), nor a two-letter acronym ("US").
-_PLURAL = re.compile(r"^\w{2,}(?<![sui])s$")
+# "analysis"), nor a two-letter acronym ("US"); "-men" ("firemen"); or one of English's
+# irregular plurals that news counts.
+_IRREGULAR_PLURALS = "people|children|police|feet|teeth|mice|geese|cattle|staff|personnel|crew"
+_PLURAL = re.compile(rf"^(?:\w{{2,}}(?<![sui])s|\w*men|{_IRREGULAR_PLURALS})$", re.I)
 
 
 def prefix_match(term: str, vocabulary: set[str]) -> bool:
