@@ -182,6 +182,9 @@ def test_table_and_report_show_metrics_and_failures():
     run = Run({"dataset": "t.jsonl", "settings": {"top_k": 5}}, RESULTS, summarise(RESULTS))
     table = format_table(run.metrics)
     assert "answer accuracy" in table and "0.333" in table
+    assert "latency total p50 / p95 (ms)" in table and "30.0 / 30.0" in table
+    mixed = {**run.metrics, "latency_ms": {"retrieve": {"p50": 9.9, "p95": 15.24}}}
+    assert "9.9 / 15.2" in format_table(mixed), "one format for both figures"
     text = markdown_report(run, charts=[])
     assert "| answer accuracy (answerable) | 0.333 |" in text
     assert "## Failures (3)" in text

@@ -56,7 +56,7 @@ def metric_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     for stage in LATENCY_STAGES:
         if stage in latency:
             p = latency[stage]
-            rows.append((f"latency {stage} p50 / p95 (ms)", f"{_fmt(p['p50'])} / {_fmt(p['p95'])}"))
+            rows.append((f"latency {stage} p50 / p95 (ms)", f"{p['p50']:.1f} / {p['p95']:.1f}"))
     return rows
 
 
