@@ -247,10 +247,10 @@ def index_paths(
                     report.unsupported += 1
                 else:
                     report.skipped.append(item)
-                    files.incomplete.add(_absolute(item.path))
+                    files.incomplete.add(os.path.abspath(item.path))
                 continue
             if item.path:
-                files.read.add(_absolute(item.path))
+                files.read.add(os.path.abspath(item.path))
             if item.doc_id in seen:
                 report.duplicates.append(item.doc_id)
                 continue
@@ -290,11 +290,7 @@ def index_paths(
 
 
 def _other_file(before: str, now: str) -> bool:
-    return _absolute(before) != _absolute(now)
-
-
-def _absolute(path: str) -> str:
-    return os.path.abspath(path)
+    return os.path.abspath(before) != os.path.abspath(now)
 
 
 @dataclass
@@ -319,7 +315,7 @@ def _absent_documents(
     for doc_id, info in catalogue.items():
         if doc_id in seen or not info.path:
             continue
-        path = _absolute(info.path)
+        path = os.path.abspath(info.path)
         if not Path(path).exists():
             gone.append(doc_id)
         elif path in files.incomplete:

@@ -55,7 +55,9 @@ _CALENDAR = re.compile(rf"^{_WEEKDAY}$|^(?:{_MONTH})$")
 # ("after a $48 million repair") states the cost, whether or not it uses the word. These are
 # the English words of such a question, not any corpus's.
 _MONEY_QUESTION = re.compile(r"\bhow much\b", re.IGNORECASE)
-_MONEY_WORDS = "cost costing paid pay paying spend spent spending price priced worth fee"
+_MONEY_TERMS = frozenset(
+    terms("cost costing paid pay paying spend spent spending price priced worth fee")
+)
 _AMOUNT_OF_MONEY = re.compile(
     r"[$€£¥₹]\s?\d|\d\s?(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b",
     re.IGNORECASE,
@@ -255,7 +257,7 @@ def money_terms(question: str) -> set[str]:
     repair cost?"): a sentence that states an amount ("$48 million") covers them."""
     if not _MONEY_QUESTION.search(question):
         return set()
-    return set(terms(question)) & set(terms(_MONEY_WORDS))
+    return set(terms(question)) & _MONEY_TERMS
 
 
 def states_something(sentence: str, asked: set[str]) -> bool:

@@ -178,6 +178,7 @@ def sentence_fit(
     are otherwise chosen by the question's words alone."""
     counted = counted_noun(question)
     passage_fits: dict[str, bool] = {}
+    sentences: dict[str, tuple[list[int], list[str]]] = {}  # chunk -> starts, texts
 
     def fits(passage: Passage, span: Span) -> bool:
         chunk_id = passage.chunk.chunk_id
@@ -187,10 +188,15 @@ def sentence_fit(
             return False
         if counted is None:
             return True
-        spans = passage_sentences(passage)
-        i = next((k for k, s in enumerate(spans) if s.start == span.start), None)
-        near = spans if i is None else spans[max(0, i - 1) : i + 2]
-        text = " ".join(sentence_text(passage, s) for s in near)
-        return names_counted(counted, fact_terms(f"{passage.chunk.title} {text}"))
+        if chunk_id not in sentences:
+            spans = passage_sentences(passage)
+            sentences[chunk_id] = (
+                [s.start for s in spans],
+                [sentence_text(passage, s) for s in spans],
+            )
+        starts, texts = sentences[chunk_id]
+        i = starts.index(span.start) if span.start in starts else None
+        near = texts if i is None else texts[max(0, i - 1) : i + 2]
+        return names_counted(counted, fact_terms(f"{passage.chunk.title} {' '.join(near)}"))
 
     return fits
