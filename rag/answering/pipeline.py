@@ -32,8 +32,8 @@ EXTRACTIVE_MODEL = "extractive"
 # Shown beside the refusal of a question none of whose words the articles use: a misspelling,
 # or a question asked in another language than the articles'.
 NO_KNOWN_WORD = (
-    "No word of the question occurs in the indexed articles: check its spelling, and ask in "
-    "the language the articles are written in."
+    "No word of the question occurs in the indexed articles, so they cannot answer it (if "
+    "they should, check the spelling and ask in the language the articles are written in)."
 )
 # Control characters, invisible format characters (zero-width space, word joiner, BOM, bidi
 # overrides) and lone surrogates (a JSON "\ud800" escape), which the tokenizer cannot encode.
