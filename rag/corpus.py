@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import Any
 
@@ -14,6 +15,7 @@ from rag.settings import Settings
 from rag.store import ChunkStore
 
 LEXICAL_DIR = "lexical"
+log = logging.getLogger(__name__)
 # Model tokens kept free for the title that is prepended to every chunk before embedding.
 TITLE_TOKEN_ALLOWANCE = 32
 
@@ -60,6 +62,13 @@ class Corpus:
         with self._refresh_lock:
             if self._lexical is None or self._lexical.generation != generation:
                 loaded = LexicalIndex.load(self._lexical_dir)
+                if loaded is None and LexicalIndex.made_with_other_terms(self._lexical_dir):
+                    log.warning(
+                        "the keyword index was made by an older version of the service; "
+                        "rebuilding it from the %d stored passages (once; about a minute "
+                        "per 40,000 passages)",
+                        self.store.count(),
+                    )
                 if loaded is None or loaded.generation != generation:
                     # A reader rebuilding while a writer works keeps its copy in memory only:
                     # saved under the writer's stamp it could outlive a writer that dies.

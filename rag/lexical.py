@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
 from rag.store import date_number
-from rag.terms import TERMS_VERSION, terms
+from rag.terms import TERMS_VERSION, content_words, terms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,6 +144,17 @@ class LexicalIndex:
         """Whether any term of ``query`` occurs in some passage."""
         return any(t in self._vocab for t in terms(query))
 
+    def unknown_words(self, query: str) -> tuple[list[str], int]:
+        """The content words of ``query`` that occur in no passage, as written, and how many
+        content words it has."""
+        unknown: list[str] = []
+        content = 0
+        for word in content_words(query):
+            content += 1
+            if not any(t in self._vocab for t in terms(word)):
+                unknown.append(word)
+        return unknown, content
+
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray | None:
         """BM25 score of every chunk (in ``chunk_ids`` order), or None when no term is known."""
         import numpy as np
@@ -250,6 +261,15 @@ class LexicalIndex:
         for old in lexical_dir.iterdir():
             if old.is_dir() and old.name != self.generation:
                 shutil.rmtree(old, ignore_errors=True)
+
+    @staticmethod
+    def made_with_other_terms(lexical_dir: Path) -> bool:
+        """Whether a saved index is there whose terms were made by another version."""
+        try:
+            pointer = json.loads((lexical_dir / POINTER_FILE).read_text())
+        except (OSError, ValueError):
+            return False
+        return isinstance(pointer, dict) and pointer.get("terms") != TERMS_VERSION
 
     @classmethod
     def load(cls, lexical_dir: Path) -> LexicalIndex | None:

@@ -4,7 +4,9 @@ BM25 and the extractive answerer's overlap scores both use :func:`terms`, so a w
 the same way in retrieval and in picking the supporting sentence. Stems come from PyStemmer
 (the Snowball English stemmer), stop words from bm25s' English list (NLTK's) plus a few
 reporting words that every news sentence has. The word pattern is our own: bm25s' drops
-one-character words and splits "U.S." into nothing.
+one-character words and splits "U.S." into nothing. British and American spellings of a
+word ("metres" / "meters", "organised" / "organized") are made one before stemming
+(:data:`SPELLING_RULES`), so a question in one spelling meets a passage in the other.
 """
 
 from __future__ import annotations
@@ -15,11 +17,38 @@ import unicodedata
 from typing import Any
 
 # Bump when terms() changes, so saved BM25 indexes built with the old terms are rebuilt.
-TERMS_VERSION = "snowball-english-1"
+TERMS_VERSION = "snowball-english-2"
 
 # Words news text repeats in nearly every sentence, beside the general function words.
 NEWS_STOP_WORDS = frozenset(
     "also said says say tell told could would cannot let ought whose".split()
+)
+
+# The letters before "-ise" in English verbs also spelled "-ize": realise, organise,
+# recognise, stabilise, symbolise, privatise, prioritise, minimise, criticise, subsidise,
+# jeopardise, authorise, characterise, apologise, sympathise.
+_IZE_BASE_ENDINGS = "al|ar|an|gn|on|il|ol|at|it|im|ic|id|rd|or|er|og|th"
+
+# British spellings, written the American way. Each rule only has to map both spellings of
+# a word to one form (texts on both sides go through it), so a rule may also rewrite a word
+# that has no other spelling ("macabre" -> "macaber") as long as it merges no two words.
+# The stem lengths keep short words out ("tour", "rise", "spelled").
+SPELLING_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\b(\w{2,}[tb])re(s?)\b", r"\1er\2"),  # metre, centre, theatre, fibre, calibre
+        # colour, labourer, favourite, honourable (not four, hour, tour, your, pour, scour)
+        (r"\b(\w{3,})our(s|ed|ing|ite|ites|able|ably|er|ers|ful|less)?\b", r"\1or\2"),
+        # organise, realised, privatising, criticism's "criticise": the endings of English's
+        # -ize verbs, so that words never spelled -ize ("promise", "paradise", "exercise",
+        # "surprise", "advise") keep their stems
+        (rf"\b(\w+(?:{_IZE_BASE_ENDINGS}))is(e|ed|es|er|ers|ing|ation|ations)\b", r"\1iz\2"),
+        (r"\b(\w{2,}l)ys(e|ed|es|er|ers|ing)\b", r"\1yz\2"),  # analyse, paralysed
+        (r"\b(\w{3,})ell(ed|ing|er|ers)\b", r"\1el\2"),  # travelled, cancelling, modeller
+        (r"\b(\w{2,}f|lic)ence(s?)\b", r"\1ense\2"),  # defence, offences, licence
+        (r"\b(\w*gram)me(s?)\b", r"\1\2"),  # programme, kilogrammes
+        (r"\b(\w{3,})ogue(s?)\b", r"\1og\2"),  # catalogue, dialogue (not rogue, vogue)
+    )
 )
 
 _WORD = re.compile(r"\w+(?:[-.]\w+)*", re.UNICODE)
@@ -48,8 +77,21 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
+def american_spelling(text: str) -> str:
+    """Lower-case ``text`` with British spellings written the American way (for matching)."""
+    for pattern, replacement in SPELLING_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def terms(text: str) -> list[str]:
     """The content terms of ``text`` in order, stemmed, stop words removed."""
     stop = stop_words()
-    words = [w.replace(".", "") for w in _WORD.findall(normalise(text))]  # "u.s." -> "us"
+    text = american_spelling(normalise(text))
+    words = [w.replace(".", "") for w in _WORD.findall(text)]  # "u.s." -> "us"
     return _stemmer().stemWords([w for w in words if w and w not in stop])
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` as written that have a content term (not stop words)."""
+    return [w for w in _WORD.findall(text) if terms(w)]

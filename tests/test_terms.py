@@ -16,7 +16,7 @@ def test_abbreviations_numbers_and_accents_survive():
     assert terms("COVID-19 cases") == ["covid-19", "case"]
 
 
-def test_lexical_cache_made_with_other_terms_is_rebuilt(make_service, seed_copy):
+def test_lexical_cache_made_with_other_terms_is_rebuilt(make_service, seed_copy, caplog):
     service = make_service()
     service.index([seed_copy])
     lexical_dir = service.settings.index_dir / "lexical"
@@ -28,5 +28,31 @@ def test_lexical_cache_made_with_other_terms_is_rebuilt(make_service, seed_copy)
 
     reopened = make_service()
     assert reopened.corpus.lexical.generation == generation
+    assert "keyword index was made by an older version" in caplog.text
     assert json.loads(pointer.read_text()) == {"generation": generation, "terms": TERMS_VERSION}
     assert reopened.retrieve("Who led the Russian delegation in Abu Dhabi?", top_k=1)
+
+
+def test_british_and_american_spellings_meet():
+    pairs = [
+        ("kilometres", "kilometers"),
+        ("the city centre", "the city center"),
+        ("colourful labourers", "colorful laborers"),
+        ("organisation recognised", "organization recognized"),
+        ("analysed", "analyzed"),
+        ("travelled, cancelling", "traveled, canceling"),
+        ("defence licences", "defense licenses"),
+        ("programme catalogue", "program catalog"),
+    ]
+    for british, american in pairs:
+        assert terms(british) == terms(american), british
+
+
+def test_spelling_rules_leave_other_words_their_stems():
+    # Words that only look British keep meeting their own inflections, not other words.
+    assert terms("promised") == terms("promise")
+    assert terms("paradise") != terms("parade")
+    assert terms("innocence") == terms("innocent")
+    assert terms("arising") != terms("Ariz.")
+    assert terms("spelled") == terms("spell")
+    assert terms("four hours tour") == ["four", "hour", "tour"]
