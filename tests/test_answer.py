@@ -118,6 +118,17 @@ def test_a_question_that_shares_no_word_with_the_articles_gets_no_passages(seede
     assert seeded_service.answer("Who led the US delegation in Abu Dhabi?").notice is None
 
 
+def test_a_refused_question_whose_words_are_mostly_unknown_says_so(seeded_service):
+    # It shares names with the articles, so it is searched; the notice names the words that
+    # no article has, beside the refusal only.
+    spanish = seeded_service.answer("¿Quién encabezó la delegación de Rusia en Abu Dabi?")
+    assert spanish.abstained
+    assert "Most words of the question (Quién, encabezó" in spanish.notice
+    assert "language" in spanish.notice
+    answered = seeded_service.answer("Who led Ukraine's delegation in Abu Dhabi?")
+    assert not answered.abstained and answered.notice is None
+
+
 def test_over_long_question_is_refused_before_any_work(seeded_service):
     with pytest.raises(InputTooLargeError, match="limit"):
         seeded_service.answer("why " * 1000)

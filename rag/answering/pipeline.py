@@ -35,6 +35,16 @@ NO_KNOWN_WORD = (
     "No word of the question occurs in the indexed articles, so they cannot answer it (if "
     "they should, check the spelling and ask in the language the articles are written in)."
 )
+# Beside a refusal, when more than half of the question's content words (and at least two)
+# occur in no article: a question in another language, misspelt, or about something else.
+MOSTLY_UNKNOWN = (
+    "Most words of the question ({words}) occur in no indexed article, so the articles "
+    "likely do not cover it (if they should, check the spelling and ask in the language "
+    "they are written in)."
+)
+MOSTLY_UNKNOWN_SHARE = 0.5
+MOSTLY_UNKNOWN_MIN_WORDS = 2
+MOSTLY_UNKNOWN_SHOWN = 4  # words named in the notice
 # Control characters, invisible format characters (zero-width space, word joiner, BOM, bidi
 # overrides) and lone surrogates (a JSON "\ud800" escape), which the tokenizer cannot encode.
 _CONTROL = re.compile(
@@ -98,7 +108,17 @@ class Prepared:
     retrieve_ms: float
     rarity: Callable[[str], float] | None = None  # a term's IDF in the index, for checks
     window: tuple[str, str] | None = None  # the dates a relative time names, if any are met
-    notice: str | None = None  # for the user, when the question could not be searched as asked
+    # For the user beside a refusal, when the question could not be searched as asked.
+    notice: str | None = None
+
+
+def _mostly_unknown(unknown: tuple[list[str], int]) -> str | None:
+    """:data:`MOSTLY_UNKNOWN` naming the unknown words, when they are most of the question's."""
+    words, content = unknown
+    if len(words) < MOSTLY_UNKNOWN_MIN_WORDS or len(words) <= MOSTLY_UNKNOWN_SHARE * content:
+        return None
+    named = ", ".join(dict.fromkeys(words[:MOSTLY_UNKNOWN_SHOWN]))
+    return MOSTLY_UNKNOWN.format(words=named)
 
 
 def prepare(
@@ -128,6 +148,7 @@ def prepare(
     # the nearest vectors would still hand the reader passages to answer from.
     if lexical is not None and lexical.knows_any(search):
         passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
+        notice = _mostly_unknown(lexical.unknown_words(question))
     else:
         notice = NO_KNOWN_WORD
     as_of = as_of_date(filters.as_of if filters else None)
@@ -209,7 +230,7 @@ def _result(
         model=model,
         timings_ms=timings,
         search_query=prepared.search if prepared.search != prepared.question else None,
-        notice=notice,
+        notice=notice or (prepared.notice if checked.abstained else None),
         invalid_citations=checked.invalid,
         unsupported_claims=checked.unsupported,
         recited_claims=checked.recited,
@@ -221,7 +242,7 @@ def _extractive_answer(
 ) -> Answer:
     if not prepared.passages:
         refusal = Checked(corpus.settings.refusal_text, [], True)
-        return _result(prepared, refusal, EXTRACTIVE_MODEL, started, notice or prepared.notice)
+        return _result(prepared, refusal, EXTRACTIVE_MODEL, started, notice)
     text, citations, abstained = _extractive(corpus, prepared)
     return _result(prepared, Checked(text, citations, abstained), EXTRACTIVE_MODEL, started, notice)
 
