@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from rag.cli_args import add_common_args, settings_from_args
 from rag.errors import InputError, NotFoundError, RagError
 
 DEFAULT_CORPUS = "seeds"
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a shell reports a process a closed pipe ended
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -335,6 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output left early (`rag eval --compare A B | head`): stop
+        # quietly, with stdout pointed at nothing so the interpreter's last flush is silent.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_EXIT
 
 
 if __name__ == "__main__":

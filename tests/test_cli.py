@@ -149,6 +149,20 @@ def test_config_leads_with_the_answerer_in_force(monkeypatch, capsys):
     assert json.loads(capsys.readouterr().out)["answers_with"] == "gpt-4o-mini"
 
 
+def test_a_reader_that_leaves_early_ends_the_command_quietly(monkeypatch, capsys):
+    # `rag eval --compare A B | head`: the pipe closes while the command still prints.
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["config"]) == 141
+    assert capsys.readouterr().err == ""
+
+
 def test_bad_env_value_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setenv("RAG_TOP_K", "many")
     assert main(["config"]) == 2
