@@ -448,16 +448,15 @@ def openai_router(service: RagService) -> APIRouter:
             return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
         def events() -> Iterator[str]:
+            # An OpenAI client shows every streamed piece and can take none back, so only
+            # the verified answer is sent: the model's own tokens, which verification may
+            # still correct or remove, go to /api/answer/stream, whose clients replace them.
             yield data(writer.role())
-            streamed = ""
             for item in stream:
                 if isinstance(item, Answer):
-                    yield data(writer.final(item, streamed))
-                elif isinstance(item, Preview):
-                    continue  # OpenAI clients know no such event; citations come at the end
-                else:
-                    streamed += item
-                    yield data(writer.delta(item))
+                    if item.answer:
+                        yield data(writer.delta(item.answer))
+                    yield data(writer.final(item, item.answer))
             yield "data: [DONE]\n\n"
 
         def on_error(exc: RagError) -> str:

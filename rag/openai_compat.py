@@ -2,7 +2,9 @@
 
 The last user message is the question and the messages before it are the history. Answers
 carry two extra top-level fields: ``citations`` (the cited passages) and ``rag`` (the whole
-answer contract, :meth:`rag.types.Answer.to_dict`). In a stream they ride on the final chunk.
+answer contract, :meth:`rag.types.Answer.to_dict`). In a stream they ride on the final chunk,
+and the content is the verified answer alone: an OpenAI client cannot take back text it was
+sent, so the model's unverified tokens are not streamed here (``/api/answer/stream`` has them).
 """
 
 from __future__ import annotations

@@ -234,7 +234,7 @@ def test_http_stream_sends_sources_then_model_tokens_then_the_verified_answer(lo
     assert "Kostyukov" in streamed and "{" not in streamed  # words, never the JSON
 
 
-def test_openai_compatible_stream_carries_model_tokens(local_server):
+def test_openai_compatible_stream_carries_only_the_verified_answer(local_server):
     import httpx
 
     body = {
@@ -246,6 +246,8 @@ def test_openai_compatible_stream_carries_model_tokens(local_server):
         response = client.post("/v1/chat/completions", json=body)
     chunks = [data for _, data in _sse(response.text)]
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+    # An OpenAI client cannot take streamed text back: it gets the verified answer alone.
+    assert text == chunks[-1]["rag"]["answer"]
     assert "Kostyukov" in text and text.rstrip().endswith("[1]")
     assert chunks[-1]["rag"]["model"] == DEFAULT_LLM_MODEL
     usage = chunks[-1]["usage"]
