@@ -127,10 +127,10 @@ class LexicalIndex:
             keep &= np.fromiter(
                 (d in wanted for d in self.chunk_doc_ids), dtype=bool, count=len(self.chunk_doc_ids)
             )
-        if date_from:
-            keep &= self.chunk_dates >= date_number(date_from)
+        if date_from or date_to:  # a date range keeps dated articles only
+            keep &= self.chunk_dates >= (date_number(date_from) if date_from else 1)
         if date_to:
-            keep &= (self.chunk_dates <= date_number(date_to)) & (self.chunk_dates > 0)
+            keep &= self.chunk_dates <= date_number(date_to)
         if known_by:
             keep &= (self.chunk_dates <= date_number(known_by)) | (self.chunk_dates == 0)
         return keep

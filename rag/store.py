@@ -100,10 +100,12 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredC
 
 
 def date_where(date_from: str | None, date_to: str | None) -> list[dict[str, Any]]:
-    """Chroma ``where`` clauses for an inclusive ISO date range."""
+    """Chroma ``where`` clauses for an inclusive ISO date range: only articles dated in it
+    (an undated article's ``date_num`` is 0, so any range leaves it out)."""
     clauses: list[dict[str, Any]] = []
-    if date_from:
-        clauses.append({"date_num": {"$gte": date_number(date_from)}})
+    if date_from or date_to:
+        earliest = date_number(date_from) if date_from else 1
+        clauses.append({"date_num": {"$gte": earliest}})
     if date_to:
         clauses.append({"date_num": {"$lte": date_number(date_to)}})
     return clauses

@@ -40,6 +40,13 @@ def test_date_filter_keeps_only_dated_articles_in_range(seeded_service):
     )
     assert passages and {p.chunk.doc_id for p in passages} == {SEED_002}
     assert seeded_service.retrieve("talks", filters=Filters(date_from="2030-01-01")) == []
+    # Either end alone is a range too: dense and BM25 candidates both leave undated out.
+    for one_end in (Filters(date_from="2021-01-01"), Filters(date_to="2030-01-01")):
+        passages = seeded_service.retrieve("talks delegation", top_k=10, filters=one_end)
+        assert passages and {p.chunk.doc_id for p in passages} == {SEED_002}
+    question = "Who led Russia's delegation in Abu Dhabi?"
+    result = seeded_service.answer(question, date_to="2030-01-01")
+    assert result.abstained and "leaves out 4 article(s) without a date" in result.notice
 
 
 def test_the_title_weight_lets_the_headline_decide_between_close_passages(

@@ -42,6 +42,11 @@ MOSTLY_UNKNOWN = (
     "likely do not cover it (if they should, check the spelling and ask in the language "
     "they are written in)."
 )
+# Beside a refusal under a date range, when articles without a date were left out by it.
+UNDATED_LEFT_OUT = (
+    "The date range leaves out {count} article(s) without a date; ask without it to "
+    "search them too."
+)
 MOSTLY_UNKNOWN_SHARE = 0.5
 MOSTLY_UNKNOWN_MIN_WORDS = 2
 MOSTLY_UNKNOWN_SHOWN = 4  # words named in the notice
@@ -121,6 +126,20 @@ def _mostly_unknown(unknown: tuple[list[str], int]) -> str | None:
     return MOSTLY_UNKNOWN.format(words=named)
 
 
+def _undated_left_out(corpus: Corpus, filters: Filters | None) -> str | None:
+    """:data:`UNDATED_LEFT_OUT` when a date range excludes undated articles (of those the
+    document filter allows)."""
+    if filters is None or not (filters.date_from or filters.date_to):
+        return None
+    allowed = set(filters.doc_ids) if filters.doc_ids is not None else None
+    count = sum(
+        1
+        for doc_id, info in corpus.documents().items()
+        if not info.date and (allowed is None or doc_id in allowed)
+    )
+    return UNDATED_LEFT_OUT.format(count=count) if count else None
+
+
 def prepare(
     corpus: Corpus,
     question: str,
@@ -151,6 +170,7 @@ def prepare(
         notice = _mostly_unknown(lexical.unknown_words(question))
     else:
         notice = NO_KNOWN_WORD
+    notice = notice or _undated_left_out(corpus, filters)
     as_of = as_of_date(filters.as_of if filters else None)
     window = window_met(
         search,
