@@ -102,3 +102,20 @@ def test_a_sentence_that_states_the_claim_is_quoted_before_any_headline():
     )
     assert verdict.supported and not verdict.support.in_title
     assert verdict.support.passage_index == 1
+
+
+def test_the_quote_is_the_sentence_that_writes_the_claim():
+    # Both sentences hold "3" and "percent" ("three-week" is a 3); the quote must be the one
+    # that says it, not the first.
+    text = (
+        "Workers ended a three-week strike after the operator agreed to a 9 percent pay rise. "
+        "The union said 1,400 workers would return. "
+        "Lithium prices rose 3 percent during the dispute."
+    )
+    mine = passage(text, title="Lithium mine strike ends")
+    verdict = verify_claim("3 percent", 1, "How much did lithium prices rise?", [mine], 0.6)
+    assert verdict.supported
+    quoted = text[
+        verdict.support.span.start - mine.chunk.start : verdict.support.span.end - mine.chunk.start
+    ]
+    assert quoted == "Lithium prices rose 3 percent during the dispute."

@@ -68,7 +68,7 @@ def complete_span(claim: str, sentence: str, question: str = "") -> str:
     """``claim`` as ``sentence`` words it, widened to whole words, its number's qualifier
     and its name's other words; ``claim`` itself when the sentence does not contain it.
     Words of ``question`` are not added: the answer need not repeat what was asked."""
-    found = _find(claim, sentence)
+    found = find_claim(claim, sentence)
     if found is None:
         return claim
     asked = {w.lower() for w in _WORD.findall(question)}
@@ -88,7 +88,7 @@ def complete_span(claim: str, sentence: str, question: str = "") -> str:
     return shown + claim.strip()[len(bare) :]  # a full sentence keeps its full stop
 
 
-def _find(claim: str, sentence: str) -> tuple[int, int] | None:
+def find_claim(claim: str, sentence: str) -> tuple[int, int] | None:
     """Where the claim's words occur in a row in ``sentence`` (case and punctuation aside);
     a number the claim writes in digits may be spelled out there ("9" is "nine")."""
     words = _WORD.findall(claim)

@@ -61,6 +61,7 @@ from rag.answering.question_fit import (
     names_counted,
     prefix_match,
 )
+from rag.answering.span import find_claim
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -232,7 +233,7 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     title_terms = name_vocabulary(title) if phrases else set()
     sentence_terms = [name_vocabulary(t) for t in texts] if phrases else []
     lower = _lower_case_terms(passage.chunk.text) if demands.names is not None else set()
-    best: tuple[int, Span, float] | None = None
+    best: tuple[tuple[bool, int], Span, float] | None = None
     for i, span in enumerate(spans):
         text = _with_neighbours(texts, i)
         if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
@@ -259,8 +260,13 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             < demands.min_entity_share
         ):
             continue
-        # The quote is the sentence itself that shares most with the claim.
-        own = len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i]))
+        # The quote is the sentence itself that writes the claim's words in a row, else the
+        # one that shares most with it: "3 percent" is quoted from "prices rose 3 percent",
+        # not from "a three-week strike … a 9 percent pay rise", which holds both words too.
+        own = (
+            find_claim(claim, texts[i]) is not None,
+            len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i])),
+        )
         if best is None or own > best[0]:
             best = (own, span, coverage)
     return (best[1], best[2]) if best else None
