@@ -11,11 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from email.utils import parsedate_to_datetime
 
 CTA_MAX_WORDS = 12  # a call to action is a short line
 SOURCE_MAX_WORDS = 12  # "Source: Agency with Other Agency"
 FOOTER_MAX_WORDS = 25  # copyright and licence lines
 CAPTION_MAX_WORDS = 80  # a caption glued to a photo credit
+_RFC_2822_DAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,\s*\d", re.I)
 TITLE_MAX_WORDS = 30  # a longer first line is body text, not a title
 LONE_SYMBOL_MAX_CHARS = 12  # "1", "•", "***", "12 | 4"
 PLATFORM_LIST_MIN_PARTS = 3
@@ -376,7 +378,8 @@ def clean_title(raw: str) -> str:
 
 
 def normalise_date(value: str) -> str | None:
-    """``20211222``, ``2021-12-22T10:00Z``, ``22 Dec 2021``, ``December 22, 2021`` -> ISO date.
+    """``20211222``, ``2021-12-22T10:00Z``, ``22 Dec 2021``, ``December 22, 2021``, an RSS
+    ``Thu, 03 Oct 2024 08:00:00 +0000`` -> ISO date.
 
     Returns None for anything that is not a real calendar date.
     """
@@ -392,7 +395,57 @@ def normalise_date(value: str) -> str | None:
         except ValueError:
             return None
         return parsed.isoformat() if MIN_YEAR <= parsed.year <= MAX_YEAR else None
-    return None
+    # RSS and e-mail dates: "Thu, 03 Oct 2024 08:00:00 +0000"
+    try:
+        stamped = parsedate_to_datetime(value).date() if _RFC_2822_DAY.match(value) else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return stamped.isoformat() if stamped and MIN_YEAR <= stamped.year <= MAX_YEAR else None
+
+
+# A Markdown file's YAML front matter: "---" on the first line, "key: value" lines, then
+# "---" (or "...") within this many lines; the keys that name an article's metadata.
+FRONT_MATTER_MAX_LINES = 60
+_FRONT_MATTER_FIELD = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+FRONT_MATTER_KEYS = {
+    "title": "title",
+    "headline": "title",
+    "date": "date",
+    "published": "date",
+    "pubdate": "date",
+    "datepublished": "date",
+    "url": "url",
+    "link": "url",
+    "canonical_url": "url",
+    "source": "source",
+    "publisher": "source",
+}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """A leading YAML front matter block's metadata (title, date, url, source, each a plain
+    one-line value; keys as :data:`FRONT_MATTER_KEYS` maps them) and the text after it;
+    ``({}, text)`` when the text has none."""
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, min(len(lines), FRONT_MATTER_MAX_LINES)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in lines[1:end]:
+        match = _FRONT_MATTER_FIELD.match(line)
+        if not match:
+            continue
+        name = FRONT_MATTER_KEYS.get(match["key"].lower())
+        value = match["value"].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if name and value and name not in fields:
+            fields[name] = value
+    return fields, "\n".join(lines[end + 1 :])
 
 
 def parse_text_header(text: str) -> tuple[str, str | None, str | None, str]:

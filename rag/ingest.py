@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from rag import feeds
-from rag.clean import clean_article, clean_title, normalise_date, parse_text_header
+from rag.clean import (
+    clean_article,
+    clean_title,
+    normalise_date,
+    parse_text_header,
+    split_front_matter,
+)
 from rag.errors import InputError
 from rag.types import Document
 
@@ -286,8 +292,22 @@ def _make_document(
 
 
 def _text_document(text: str, path: Path) -> Document:
-    title, date, url, body = parse_text_header(text)
-    return _make_document(path.stem, title, body, path, date=date, url=url)
+    """A .txt/.md article: YAML front matter's fields where it has them, else the header
+    lines (title, date, URL)."""
+    fields, text = split_front_matter(text)
+    if fields.get("title"):
+        title, date, url, body = fields["title"], None, None, text
+    else:
+        title, date, url, body = parse_text_header(text)
+    return _make_document(
+        path.stem,
+        title,
+        body,
+        path,
+        date=normalise_date(fields.get("date", "")) or date,
+        url=fields.get("url") if _is_url(fields.get("url")) else url,
+        source=fields.get("source"),
+    )
 
 
 def _html_document(text: str, path: Path) -> Document:

@@ -80,6 +80,32 @@ def test_markdown_header_metadata(tmp_path: Path) -> None:
     )
 
 
+def test_markdown_front_matter_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "storm.md"
+    path.write_text(
+        '---\ntitle: "Storm closes Ravenna port"\nauthor: A. Writer\n'
+        "date: Thu, 03 Oct 2024 08:00:00 +0000\nlink: https://example.com/ravenna\n"
+        "publisher: Adriatic News\ntags: [storm, ports]\n---\n\n"
+        "The port of Ravenna closed on Thursday as a storm brought winds of 110 km/h.\n",
+        encoding="utf-8",
+    )
+    doc = only_document(load(path))
+    assert (doc.title, doc.date, doc.url, doc.source) == (
+        "Storm closes Ravenna port",
+        "2024-10-03",
+        "https://example.com/ravenna",
+        "Adriatic News",
+    )
+    assert doc.text.startswith("The port of Ravenna closed") and "title:" not in doc.text
+
+
+def test_front_matter_without_a_title_keeps_the_header_lines(tmp_path: Path) -> None:
+    path = tmp_path / "note.md"
+    path.write_text("---\ndate: 2021-12-22\n---\n# Storm Hits Coast\n\nBody text.\n")
+    doc = only_document(load(path))
+    assert (doc.title, doc.date, doc.text) == ("Storm Hits Coast", "2021-12-22", "Body text.")
+
+
 def test_title_is_not_repeated_in_text(tmp_path: Path) -> None:
     path = tmp_path / "dup.txt"
     path.write_text("Storm Hits Coast\n\nStorm hits coast\n\nBody text.", encoding="utf-8")
