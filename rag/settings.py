@@ -164,6 +164,7 @@ class Settings(BaseSettings):
 
     # Input limits
     max_question_chars: int = Field(2000, ge=1)
+    max_history_chars: int = Field(20_000, ge=0)  # all turns of a conversation's history
     # The most bytes of one article: a .txt/.md/.html file, or one record of a .jsonl/.json
     # feed (feeds are streamed, so a whole archive of any size is read record by record).
     max_file_bytes: int = Field(20_000_000, ge=1)

@@ -91,6 +91,21 @@ def test_lone_surrogates_in_history_do_not_crash(seeded_service):
     assert answer.abstained or answer.citations
 
 
+def test_history_over_the_limit_is_too_large_and_a_turn_needs_text(seeded_service):
+    limit = seeded_service.settings.max_history_chars
+    huge = [{"role": "user", "content": "x" * (limit + 1)}]
+    with pytest.raises(InputTooLargeError, match="RAG_MAX_HISTORY_CHARS"):
+        seeded_service.answer("And who led Ukraine's?", history=huge)
+    for bad in ([{"role": "user"}], [{"role": "user", "content": 5}], {"role": "user"}):
+        with pytest.raises(InputError, match="history must be a list"):
+            seeded_service.answer("And who led Ukraine's?", history=bad)
+    # a long earlier question is carried into the search cut to a question's length
+    answer = seeded_service.answer(
+        "And who led Ukraine's?", history=[{"role": "user", "content": QUESTION + " x" * 5000}]
+    )
+    assert answer.search_query is not None and len(answer.search_query) < 2100
+
+
 # Files -------------------------------------------------------------------------------
 
 GOOD = "Harbour Reopens\n\nThe harbour in Portvale reopened on Monday after storm repairs.\n"

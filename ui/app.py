@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from rag.answering.llm import MAX_HISTORY_MESSAGES
 from rag.api import delete_document, document_dict, index_uploads, make_filters, store_upload
 from rag.errors import RagError
 from rag.feedback import new_answer_id, record_feedback
@@ -113,13 +114,14 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 
 def _history(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """What the service needs of the conversation: the answered turns as plain text."""
+    """What the service needs of the conversation: the answered turns as plain text, the
+    last ones the reader reads (a long chat stays under the history limit)."""
     history = []
     for entry in turns:
         if entry.get("answer") is not None:
             history.append({"role": "user", "content": entry["question"]})
             history.append({"role": "assistant", "content": entry["answer"]["answer"]})
-    return history
+    return history[-MAX_HISTORY_MESSAGES:]
 
 
 def build_ui(service: RagService) -> gr.Blocks:

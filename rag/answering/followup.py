@@ -14,8 +14,9 @@ from rag.terms import terms
 
 # Fewer content terms than this and a question cannot stand on its own.
 MIN_STANDALONE_TERMS = 3
-# How many earlier user turns are carried into the search.
+# How many earlier user turns are carried into the search, and the most characters of each.
 TURNS_CARRIED = 1
+CARRIED_MAX_CHARS = 2000
 
 _CONNECTIVE = re.compile(
     r"^\W*(?:and|but|also|so|then|what about|how about|and what|same)\b", re.IGNORECASE
@@ -52,7 +53,7 @@ def history_context(question: str, history: list[dict] | None) -> str:
     earlier = previous_questions(history)
     if not earlier or not is_follow_up(question):
         return ""
-    return " ".join(earlier[-TURNS_CARRIED:])
+    return " ".join(turn[:CARRIED_MAX_CHARS] for turn in earlier[-TURNS_CARRIED:])
 
 
 def search_query(question: str, history: list[dict] | None) -> str:

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 EXTRACTIVE_MODEL = "extractive"
 # Shown beside the refusal of a question none of whose words the articles use: a misspelling,
 # or a question asked in another language than the articles'.
+_HISTORY_SHAPE = (
+    'history must be a list of {"role": "user"|"assistant"|"system", "content": "..."} objects'
+)
 NO_KNOWN_WORD = (
     "No word of the question occurs in the indexed articles, so they cannot answer it (if "
     "they should, check the spelling and ask in the language the articles are written in)."
@@ -88,16 +91,26 @@ def check_filters(filters: Filters | None, known_docs: Collection[str]) -> None:
         )
 
 
-def check_history(history: list[dict] | None) -> list[dict]:
-    """History as a list of {"role", "content"} turns; anything else is an error."""
+def check_history(history: list[dict] | None, max_chars: int) -> list[dict]:
+    """History as a list of {"role", "content"} turns; anything else, or more than
+    ``max_chars`` characters in all, is an error."""
+    if history is not None and not isinstance(history, list):
+        raise InputError(_HISTORY_SHAPE)
     turns = []
     for turn in history or []:
-        if not isinstance(turn, dict) or turn.get("role") not in {"user", "assistant", "system"}:
-            raise InputError(
-                'history must be a list of {"role": "user"|"assistant", "content": "..."} objects'
-            )
-        content = _CONTROL.sub(" ", str(turn.get("content") or ""))
-        turns.append({"role": turn["role"], "content": content})
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in {"user", "assistant", "system"}
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise InputError(_HISTORY_SHAPE)
+        turns.append({"role": turn["role"], "content": _CONTROL.sub(" ", turn["content"])})
+    total = sum(len(turn["content"]) for turn in turns)
+    if total > max_chars:
+        raise InputTooLargeError(
+            f"the history has {total} characters, over the limit of {max_chars}: send fewer "
+            "or shorter turns (or raise RAG_MAX_HISTORY_CHARS)"
+        )
     return turns
 
 
@@ -151,7 +164,7 @@ def prepare(
     settings = corpus.settings
     started = time.perf_counter()
     question = check_question(question, settings.max_question_chars)
-    turns = check_history(history)
+    turns = check_history(history, settings.max_history_chars)
     check_filters(filters, corpus.documents() if filters and filters.doc_ids else ())
     search = search_query(question, turns)
     if settings.rewrites_followups and search != question:
