@@ -46,6 +46,16 @@ def _with_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
         raise ConfigError(f"setting {field!r}: {first['msg']}") from None
 
 
+def _settings_for(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
+    """``settings`` (default: config file + env vars) with ``overrides``, ``index_dir``
+    resolved against the current folder."""
+    if settings is None:
+        settings = load_settings(**overrides)
+    elif overrides:
+        settings = _with_overrides(settings, overrides)
+    return settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
+
+
 def service(settings: Settings | None = None, **overrides: Any) -> RagService:
     """A shared :class:`RagService` for these settings (default: config file + env vars),
     with ``overrides`` (any settings field) on top.
@@ -55,11 +65,7 @@ def service(settings: Settings | None = None, **overrides: Any) -> RagService:
     """
     from rag.facade import RagService
 
-    if settings is None:
-        settings = load_settings(**overrides)
-    elif overrides:
-        settings = _with_overrides(settings, overrides)
-    settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
+    settings = _settings_for(settings, overrides)
     key = settings.model_dump_json()
     if key not in _services:
         _services[key] = RagService(settings)
@@ -73,13 +79,14 @@ def answer(question: str, history: list[dict] | None = None, **options: Any) -> 
     ISO date relative times like "this week" count back from; default today), ``settings``,
     or any settings field (``index_dir=...``, ``llm_model=...``).
     """
-    from rag.facade import LIMIT_NAMES
+    from rag.facade import LIMIT_NAMES, require_index
 
     limits = {k: options.pop(k) for k in list(options) if k in LIMIT_NAMES}
     top_k = options.pop("top_k", None)
     settings = options.pop("settings", None)
-    svc = service(settings, **options) if settings or options else service()
-    return svc.answer(question, history, top_k=top_k, **limits)
+    settings = _settings_for(settings, options)
+    require_index(settings)  # answering never makes an empty index where none was
+    return service(settings).answer(question, history, top_k=top_k, **limits)
 
 
 def __getattr__(name: str) -> Any:

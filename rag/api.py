@@ -34,6 +34,7 @@ from rag.errors import InputError, InputTooLargeError, NotFoundError, RagError
 from rag.ingest import SUPPORTED_LIST, SUPPORTED_SUFFIXES
 from rag.openai_compat import ChatRequest, FiltersIn
 from rag.retrieve import Filters, make_filters
+from rag.settings import MAX_TOP_K
 from rag.types import Answer, Preview
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ class AnswerRequest(BaseModel):
 
     question: str = Field(examples=["Who led Russia's delegation in Abu Dhabi?"])
     history: list[Turn] | None = None
-    top_k: int | None = Field(None, ge=1, le=50)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
     filters: FiltersIn | None = None
 
 

@@ -115,21 +115,19 @@ def _service(args: argparse.Namespace) -> Any:
 def _indexed_service(args: argparse.Namespace) -> Any:
     """The service of an index that exists: a mistyped ``--index-dir`` (or a command run
     from another folder) is an error, not an empty index made there and read as one."""
-    from rag.facade import RagService
+    from rag.facade import RagService, require_index
 
     settings = settings_from_args(args)
-    if not settings.chroma_url and not settings.index_dir.is_dir():
-        raise NotFoundError(
-            f"no index at {settings.index_dir}: index articles first "
-            f"(`rag index FOLDER --index-dir {settings.index_dir}`)"
-        )
+    require_index(settings)
     return RagService(settings)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """``rag index``."""
     from rag.index_progress import IndexProgressView
+    from rag.ingest import check_paths
 
+    check_paths(args.paths)  # before the service makes an index folder for nothing
     report = _service(args).index(
         args.paths,
         prune=args.prune,
@@ -184,7 +182,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """``rag ask``."""
     from rag.retrieve import make_filters
 
-    filters = make_filters(args.doc_ids, args.date_from, args.date_to, args.as_of)
+    filters = make_filters(
+        args.doc_ids, args.date_from, args.date_to, args.as_of, ("--from", "--to", "--as-of")
+    )
     service = _indexed_service(args)
     if not service.documents():
         raise NotFoundError(

@@ -16,7 +16,7 @@ from typing import Any, TypedDict, Unpack
 from rag.answering.pipeline import answer_question, answer_stream
 from rag.corpus import LEXICAL_DIR, Corpus
 from rag.embed import Embedder
-from rag.errors import InputError, RagError
+from rag.errors import InputError, NotFoundError, RagError
 from rag.indexer import IndexReport, Progress, index_paths, remove_documents
 from rag.lexical import DocumentInfo
 from rag.lock import index_lock
@@ -77,6 +77,17 @@ def _filters(filters: Filters | None, limits: Limits) -> Filters | None:
     if filters is not None:
         raise InputError("give either filters= or doc_ids/date_from/date_to/as_of, not both")
     return make_filters(**given)
+
+
+def require_index(settings: Settings) -> None:
+    """A :class:`NotFoundError` when ``settings`` name a local index folder that does not
+    exist: a mistyped ``index_dir`` (or a script run from another folder) is an error, not
+    an empty index made there and read as one."""
+    if not settings.chroma_url and not Path(settings.index_dir).is_dir():
+        raise NotFoundError(
+            f"no index at {settings.index_dir}: index articles first "
+            f"(`rag index FOLDER --index-dir {settings.index_dir}`)"
+        )
 
 
 class RagService:

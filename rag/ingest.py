@@ -97,6 +97,19 @@ class _Skip(Exception):
     """Internal: abandon the current file with a reason."""
 
 
+def check_paths(paths: Iterable[str | Path] | str | Path) -> list[Path]:
+    """``paths`` as :class:`Path` objects; one that does not exist is an :class:`InputError`."""
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
+    resolved = [Path(p) for p in paths]
+    for path in resolved:
+        if not path.exists():
+            raise InputError(
+                f"{path} does not exist: give an existing file or folder of {SUPPORTED_LIST} "
+                "articles"
+            )
+    return resolved
+
+
 def iter_documents(
     paths: Iterable[str | Path], max_file_bytes: int, progress: ReadProgress | None = None
 ) -> Iterator[Document | Skipped]:
@@ -106,14 +119,7 @@ def iter_documents(
     path does not exist. Later duplicates of a ``doc_id`` are skipped. ``progress``, when
     given, gets the total size of the files up front and the bytes read as reading goes.
     """
-    paths = [paths] if isinstance(paths, str | Path) else list(paths)
-    resolved = [Path(p) for p in paths]
-    for path in resolved:
-        if not path.exists():
-            raise InputError(
-                f"{path} does not exist: give an existing file or folder of {SUPPORTED_LIST} "
-                "articles"
-            )
+    resolved = check_paths(paths)
     progress = progress if progress is not None else ReadProgress()
     progress.bytes_total = sum(_size(file) for path in resolved for file, _ in _walk(path))
     return _iter_all(resolved, max_file_bytes, progress)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.errors import InputError
+from rag.settings import MAX_TOP_K
 from rag.types import Answer
 
 MODEL_ID = "rag"
@@ -50,7 +51,7 @@ class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    top_k: int | None = Field(None, ge=1, le=50)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
     filters: FiltersIn | None = None
 
 

@@ -58,18 +58,23 @@ def _check_date(value: str | None, name: str) -> str | None:
 
 
 def make_filters(
-    doc_ids: list[str] | tuple[str, ...] | None = None,
+    doc_ids: list[str] | tuple[str, ...] | str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
     as_of: str | None = None,
+    names: tuple[str, str, str] = ("date_from", "date_to", "as_of"),
 ) -> Filters | None:
     """Checked :class:`Filters` (None when nothing limits the search): a bad date, or a range
-    that ends before it starts, is an :class:`InputError`."""
-    start = _check_date(date_from, "date_from")
-    end = _check_date(date_to, "date_to")
-    asked_on = _check_date(as_of, "as_of")
+    that ends before it starts, is an :class:`InputError` naming the dates by ``names`` (the
+    CLI's flags, say). One document id may be given as a string."""
+    from_name, to_name, as_of_name = names
+    start = _check_date(date_from, from_name)
+    end = _check_date(date_to, to_name)
+    asked_on = _check_date(as_of, as_of_name)
     if start and end and start > end:
-        raise InputError(f"date_from {start} is after date_to {end}: swap them")
+        raise InputError(f"{from_name} {start} is after {to_name} {end}: swap them")
+    if isinstance(doc_ids, str):
+        doc_ids = [doc_ids]
     ids = tuple(str(d) for d in doc_ids or () if str(d).strip()) or None
     if ids is None and start is None and end is None and asked_on is None:
         return None

@@ -172,6 +172,13 @@ def serve(settings: Settings) -> None:
     warning = startup_warning(settings)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    if not settings.chroma_url and not settings.index_dir.is_dir():
+        print(
+            f"note: no index at {settings.index_dir} yet: serving an empty one (add articles "
+            f"with `rag index FOLDER --index-dir {settings.index_dir}` or the chat's upload)",
+            file=sys.stderr,
+            flush=True,
+        )
     check_port_free(settings.host, settings.port)
     url = public_url(settings)
     print(f"rag: serving on {url}  (API docs: {url}docs); loading the index…", flush=True)

@@ -34,6 +34,10 @@ PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_LLM_MODEL = "local/qwen2.5-coder-1.5b-instruct"
 
 
+# The most passages one question may retrieve (the setting and any per-request top_k).
+MAX_TOP_K = 50
+
+
 class Settings(BaseSettings):
     """Every knob of the service. Field ``x`` is env var ``RAG_X`` and config key ``x``."""
 
@@ -68,7 +72,7 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(40, ge=0)
 
     # Retrieval
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K)
     candidates: int = Field(40, ge=1)  # per retriever, before fusion
     # "convex": weighted sum of min-max normalised scores; "rrf": reciprocal-rank fusion.
     fusion: Literal["convex", "rrf"] = "convex"

@@ -34,7 +34,9 @@ def test_errors_are_one_line_with_an_exit_code(tmp_path, monkeypatch, capsys):
     assert err.startswith("error: ") and "\n" not in err
     assert main(["index", str(tmp_path / "missing")]) == 2
     assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "idx").exists(), "a failed first index leaves no empty index"
     assert main(["ask", "x", "--from", "yesterday"]) == 2
+    assert "--from 'yesterday' is not a date" in capsys.readouterr().err  # the flag typed
 
 
 def test_a_missing_or_empty_index_is_an_error_not_a_refusal(tmp_path, monkeypatch, capsys):

@@ -82,3 +82,24 @@ def test_the_service_takes_the_same_limits_as_rag_answer(seeded_service):
         seeded_service.answer(question, filters=make_filters(as_of="2026-01-01"), as_of="2026")
     with pytest.raises(TypeError, match="date_form"):  # a misspelt limit is no silent no-op
         seeded_service.answer(question, date_form="2026-01-01")
+
+
+def test_answer_without_an_index_is_an_error_and_makes_none(tmp_path):
+    from rag.errors import NotFoundError
+
+    missing = tmp_path / "no-index-here"
+    with pytest.raises(NotFoundError, match=r"no index at .*rag index FOLDER"):
+        rag.answer("Who led Russia's delegation in Abu Dhabi?", index_dir=missing)
+    assert not missing.exists()
+
+
+def test_the_python_api_checks_its_options_as_http_does(seeded_service):
+    from rag.errors import InputError
+    from tests.conftest import ABU_DHABI_DOC
+
+    question = "Who led Russia's delegation in Abu Dhabi?"
+    for top_k in (0, 51, -1, "5", True):
+        with pytest.raises(InputError, match="top_k"):
+            seeded_service.answer(question, top_k=top_k)
+    one_doc = seeded_service.answer(question, doc_ids=ABU_DHABI_DOC)  # one id as a string
+    assert set(one_doc.retrieved) == {ABU_DHABI_DOC}

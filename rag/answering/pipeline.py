@@ -18,6 +18,7 @@ from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verif
 from rag.constraints import as_of_date, window_met
 from rag.errors import InputError, InputTooLargeError, NotFoundError, ProviderError
 from rag.retrieve import Filters, retrieve
+from rag.settings import MAX_TOP_K
 from rag.types import Answer, Citation, Passage, Preview
 
 if TYPE_CHECKING:
@@ -79,6 +80,14 @@ def check_question(question: str, max_chars: int) -> str:
             "shorten it (or raise RAG_MAX_QUESTION_CHARS)"
         )
     return cleaned
+
+
+def check_top_k(top_k: int | None) -> None:
+    """A per-question ``top_k`` must be a whole number from 1 to :data:`MAX_TOP_K`."""
+    if top_k is not None and not (
+        isinstance(top_k, int) and not isinstance(top_k, bool) and 1 <= top_k <= MAX_TOP_K
+    ):
+        raise InputError(f"top_k {top_k!r} is out of range: use 1 to {MAX_TOP_K}")
 
 
 def check_filters(filters: Filters | None, known_docs: Collection[str]) -> None:
@@ -164,6 +173,7 @@ def prepare(
     settings = corpus.settings
     started = time.perf_counter()
     question = check_question(question, settings.max_question_chars)
+    check_top_k(top_k)
     turns = check_history(history, settings.max_history_chars)
     check_filters(filters, corpus.documents() if filters and filters.doc_ids else ())
     search = search_query(question, turns)
