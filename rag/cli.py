@@ -187,6 +187,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     )
     service = _indexed_service(args)
     if not service.documents():
+        from rag.lock import is_locked
+
+        if is_locked(service.settings.index_dir):  # a rebuild empties it first
+            raise NotFoundError(
+                f"the index at {service.settings.index_dir} holds no articles yet: it is being "
+                "written (a rebuild starts empty); ask again when `rag index` has finished"
+            )
         raise NotFoundError(
             f"the index at {service.settings.index_dir} holds no articles: "
             "add some with `rag index FOLDER`"

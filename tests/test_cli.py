@@ -49,6 +49,11 @@ def test_a_missing_or_empty_index_is_an_error_not_a_refusal(tmp_path, monkeypatc
     missing.mkdir()
     assert main(["ask", "Who led Russia's delegation?"]) == 2
     assert "holds no articles" in capsys.readouterr().err
+    from rag.lock import index_lock
+
+    with index_lock(missing):  # a `rag index --rebuild` at work: it starts empty
+        assert main(["ask", "Who led Russia's delegation?"]) == 2
+    assert "being written" in capsys.readouterr().err
 
 
 def test_an_unknown_document_or_a_reversed_date_range_is_an_error(
