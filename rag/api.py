@@ -210,17 +210,19 @@ def _error(status: int, code: str, message: str, headers: dict | None = None) ->
 
 
 BODY_EXAMPLE = '{"question": "..."}'
+OPENAI_BODY_EXAMPLE = '{"messages": [{"role": "user", "content": "..."}]}'
 
 
 def _validation_message(exc: RequestValidationError, request: Request) -> str:
     errors = exc.errors()
     first = errors[0] if errors else {}
+    example = OPENAI_BODY_EXAMPLE if request.url.path.startswith("/v1/") else BODY_EXAMPLE
     if first.get("type") == "json_invalid":
-        return f"the request body is not valid JSON: send an object such as {BODY_EXAMPLE}"
+        return f"the request body is not valid JSON: send an object such as {example}"
     if tuple(first.get("loc", ())) == ("body",):
         sent_json = "json" in request.headers.get("content-type", "")
         hint = "" if sent_json else " with Content-Type: application/json"
-        return f"the request body must be a JSON object such as {BODY_EXAMPLE}{hint}"
+        return f"the request body must be a JSON object such as {example}{hint}"
     parts = []
     for err in exc.errors()[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"

@@ -400,7 +400,9 @@ def _record_document(
 def _json_problem(exc: ValueError | RecursionError, with_line: bool = False) -> str:
     """What is wrong with a JSON text; nesting or numbers beyond Python's limits included."""
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno}" if with_line else exc.msg
+        # exc.msg alone can read as cut short ("Unterminated string starting at")
+        where = f"line {exc.lineno} column {exc.colno}" if with_line else f"column {exc.colno}"
+        return f"{exc.msg} at {where}"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     return str(exc).split(":")[0]  # e.g. an integer over the 4300-digit conversion limit

@@ -219,6 +219,10 @@ def test_a_body_of_the_wrong_shape_or_method_says_what_to_send(api):
         api.post("/api/answer", content=b"{x", headers=json_type), 400, "bad_request"
     )
     assert broken["error"]["message"].startswith("the request body is not valid JSON")
+    openai_broken = assert_error(
+        api.post("/v1/chat/completions", content=b"{x", headers=json_type), 400, "bad_request"
+    )
+    assert '{"messages": [' in openai_broken["error"]["message"]  # the /v1 shape, not /api's
     wrong_method = api.get("/api/answer")
     assert_error(wrong_method, 405, "method_not_allowed")
     assert wrong_method.headers["allow"] == "POST"

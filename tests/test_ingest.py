@@ -310,7 +310,9 @@ def test_jsonl_with_a_malformed_line(tmp_path: Path) -> None:
     assert result.documents[1].text == "Third story text."
     skip = only_skip(IngestResult(skipped=result.skipped))
     assert skip.line == 2
-    assert skip.message.startswith(f"skipped {path} line 2: malformed JSON")
+    assert skip.message == (
+        f"skipped {path} line 2: malformed JSON (Expecting value at column 35)"
+    ), "the reason reads whole, with where on the line"
 
 
 def test_jsonl_records_without_id_or_text(tmp_path: Path) -> None:
