@@ -227,7 +227,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
         return 0
     for d in docs:
-        print(f"{d.doc_id}\t{d.date or '-'}\t{d.chunks} passages\t{d.title}")
+        print(f"{d.doc_id}\t{d.date or '-'}\t{d.chunks} passage(s)\t{d.title}")
     print(f"{len(docs)} document(s)")
     return 0
 
@@ -289,6 +289,9 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     from rag.feedback import current_feedback, feedback_path, read_feedback
 
     settings = settings_from_args(args)
+    from rag.facade import require_index
+
+    require_index(settings)  # a mistyped --index-dir is an error, not "0 rated answers"
     path = feedback_path(settings.index_dir)
     records, unreadable = read_feedback(settings.index_dir)
     if unreadable:

@@ -21,6 +21,8 @@ def test_index_ask_json_remove_round_trip(tmp_path, seed_copy, monkeypatch, caps
     data = json.loads(capsys.readouterr().out)
     assert "Kostyukov" in data["answer"]
     assert ABU_DHABI_DOC in {c["doc_id"] for c in data["citations"]}
+    assert main(["remove", ABU_DHABI_DOC, "no-such-doc"]) == 2
+    assert "(nothing was removed)" in capsys.readouterr().err
     assert main(["remove", ABU_DHABI_DOC]) == 0
     assert "removed 1" in capsys.readouterr().out
     assert main(["documents"]) == 0

@@ -134,6 +134,9 @@ def test_rag_feedback_lists_newest_first_and_exports_a_loadable_test_set(
 
 
 def test_rag_feedback_errors_are_one_line(index_dir, capsys):
+    assert main(["feedback", "--index-dir", str(index_dir)]) == 2  # a mistyped folder
+    assert "no index at" in capsys.readouterr().err and not index_dir.exists()
+    index_dir.mkdir()
     assert main(["feedback", "--index-dir", str(index_dir)]) == 0
     assert capsys.readouterr().out.startswith("0 rated answer(s)")
     assert main(["feedback", "export", "--index-dir", str(index_dir)]) == 2
