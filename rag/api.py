@@ -139,6 +139,9 @@ def index_uploads(service: RagService, paths: list[Path], progress: Any = None) 
         "skipped": skipped,
         "passages_written": report.chunks_written,
         "documents": [document_dict(catalogue[d]) for d in sorted(indexed_ids) if d in catalogue],
+        # articles an uploaded file held before and no longer does: still indexed (uploads
+        # never delete), removed with DELETE /api/documents/{doc_id}
+        "stale": sorted(report.stale),
     }
 
 

@@ -334,8 +334,7 @@ def remove_documents(corpus: Corpus, doc_ids: Iterable[str], wait_s: float = 0.0
         if missing:
             kept = " (nothing was removed)" if len(doc_ids) > 1 else ""
             raise NotFoundError(
-                f"no indexed document with id {missing[0]!r}{kept}: `rag documents` lists "
-                "the ids"
+                f"no indexed document with id {missing[0]!r}{kept}: `rag documents` lists the ids"
             )
         corpus.store.new_generation()
         corpus.store.delete_documents(doc_ids)

@@ -281,6 +281,22 @@ def test_upload_list_answer_delete(writable):
     assert_error(client.delete("/api/documents/ferry-news"), 404, "not_found")
 
 
+def test_a_feed_uploaded_again_without_a_record_names_it_stale(writable):
+    _, client = writable
+    first = "\n".join(
+        json.dumps({"id": f"wire-{n}", "title": f"Wire {n}", "text": f"Story {n} of the wire."})
+        for n in (1, 2)
+    )
+    assert client.post("/api/documents", files={"files": ("wire.jsonl", first)}).json()[
+        "added"
+    ] == ["wire-1", "wire-2"]
+    second = json.dumps({"id": "wire-1", "title": "Wire 1", "text": "Story 1 of the wire."})
+    body = client.post("/api/documents", files={"files": ("wire.jsonl", second)}).json()
+    assert body["stale"] == ["wire-2"], "still indexed, and the reply says so"
+    ids = [d["doc_id"] for d in client.get("/api/documents").json()["documents"]]
+    assert "wire-2" in ids
+
+
 def test_upload_limits_and_unreadable_files(writable):
     server, client = writable
     big = b"Title\n\n" + b"word " * 1000
