@@ -6,7 +6,8 @@ the same way in retrieval and in picking the supporting sentence. Stems come fro
 reporting words that every news sentence has. The word pattern is our own: bm25s' drops
 one-character words and splits "U.S." into nothing. British and American spellings of a
 word ("metres" / "meters", "organised" / "organized") are made one before stemming
-(:data:`SPELLING_RULES`), so a question in one spelling meets a passage in the other.
+(:data:`SPELLING_RULES`), so a question in one spelling meets a passage in the other, and an
+irregular past form is its verb ("rose" is "rise", :data:`IRREGULAR_FORMS`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import unicodedata
 from typing import Any
 
 # Bump when terms() changes, so saved BM25 indexes built with the old terms are rebuilt.
-TERMS_VERSION = "snowball-english-2"
+TERMS_VERSION = "snowball-english-3"
 
 # Words news text repeats in nearly every sentence, beside the general function words.
 NEWS_STOP_WORDS = frozenset(
@@ -51,6 +52,94 @@ SPELLING_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# English's irregular past forms, matched to the verb ("rose" meets "rise", "won" "win",
+# "led" "lead"): a question asks "how much did prices rise?" of a text where they "rose".
+# Forms that are more often another word are left out: left, saw (the tool aside, often
+# fine, but "saw" is also a noun), shot (a vaccine), fed (the Fed), bore, bit, lay, lent.
+_IRREGULAR_VERBS = {
+    "arise": "arose arisen",
+    "beat": "beaten",
+    "become": "became",
+    "begin": "began begun",
+    "bend": "bent",
+    "bleed": "bled",
+    "blow": "blew blown",
+    "break": "broke broken",
+    "breed": "bred",
+    "bring": "brought",
+    "build": "built",
+    "buy": "bought",
+    "catch": "caught",
+    "choose": "chose chosen",
+    "come": "came",
+    "deal": "dealt",
+    "dig": "dug",
+    "draw": "drew drawn",
+    "drive": "drove driven",
+    "eat": "ate eaten",
+    "fall": "fell fallen",
+    "fight": "fought",
+    "find": "found",
+    "flee": "fled",
+    "fly": "flew flown",
+    "forbid": "forbade forbidden",
+    "forget": "forgot forgotten",
+    "forgive": "forgave forgiven",
+    "freeze": "froze frozen",
+    "get": "got gotten",
+    "give": "gave given",
+    "go": "went gone",
+    "grow": "grew grown",
+    "hang": "hung",
+    "hear": "heard",
+    "hide": "hid hidden",
+    "hold": "held",
+    "keep": "kept",
+    "know": "knew known",
+    "lead": "led",
+    "lose": "lost",
+    "make": "made",
+    "mean": "meant",
+    "meet": "met",
+    "pay": "paid",
+    "ride": "rode ridden",
+    "ring": "rang rung",
+    "rise": "rose risen",
+    "run": "ran",
+    "see": "seen",
+    "seek": "sought",
+    "sell": "sold",
+    "send": "sent",
+    "shake": "shook shaken",
+    "shrink": "shrank shrunk",
+    "sing": "sang sung",
+    "sink": "sank sunk",
+    "sit": "sat",
+    "sleep": "slept",
+    "speak": "spoke spoken",
+    "spend": "spent",
+    "stand": "stood",
+    "steal": "stole stolen",
+    "stick": "stuck",
+    "strike": "struck stricken",
+    "swear": "swore sworn",
+    "sweep": "swept",
+    "swim": "swam swum",
+    "swing": "swung",
+    "take": "took taken",
+    "teach": "taught",
+    "tear": "tore torn",
+    "think": "thought",
+    "throw": "threw thrown",
+    "understand": "understood",
+    "wake": "woke woken",
+    "wear": "wore worn",
+    "win": "won",
+    "withdraw": "withdrew withdrawn",
+    "write": "wrote written",
+}
+IRREGULAR_FORMS = {form: verb for verb, forms in _IRREGULAR_VERBS.items() for form in forms.split()}
+
 _WORD = re.compile(r"\w+(?:[-.]\w+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s\b")
 
@@ -62,12 +151,19 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+# NLTK's list holds "won" for "won't"; news needs the verb ("Who won?"), and "won't" is
+# read as "will not" before the words are split.
+KEPT_WORDS = frozenset({"won"})
+_WONT = re.compile(r"\bwon['’]t\b")
+
+
 @functools.cache
 def stop_words() -> frozenset[str]:
-    """bm25s' English stop words (NLTK's list) plus :data:`NEWS_STOP_WORDS`."""
+    """bm25s' English stop words (NLTK's list) plus :data:`NEWS_STOP_WORDS`, less
+    :data:`KEPT_WORDS`."""
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(STOPWORDS_EN_PLUS) | NEWS_STOP_WORDS
+    return (frozenset(STOPWORDS_EN_PLUS) | NEWS_STOP_WORDS) - KEPT_WORDS
 
 
 def normalise(text: str) -> str:
@@ -87,9 +183,10 @@ def american_spelling(text: str) -> str:
 def terms(text: str) -> list[str]:
     """The content terms of ``text`` in order, stemmed, stop words removed."""
     stop = stop_words()
-    text = american_spelling(normalise(text))
+    text = american_spelling(_WONT.sub("will not", normalise(text)))
     words = [w.replace(".", "") for w in _WORD.findall(text)]  # "u.s." -> "us"
-    return _stemmer().stemWords([w for w in words if w and w not in stop])
+    kept = [IRREGULAR_FORMS.get(w, w) for w in words if w and w not in stop]
+    return _stemmer().stemWords(kept)
 
 
 def content_words(text: str) -> list[str]:

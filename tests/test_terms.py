@@ -56,3 +56,12 @@ def test_spelling_rules_leave_other_words_their_stems():
     assert terms("arising") != terms("Ariz.")
     assert terms("spelled") == terms("spell")
     assert terms("four hours tour") == ["four", "hour", "tour"]
+
+
+def test_irregular_past_forms_meet_their_verb():
+    assert terms("Lithium prices rose 3 percent") == terms("lithium prices rise 3 percent")
+    assert terms("Who won the vote?") == terms("who will win the vote")
+    assert set(terms("the delegation was led by")) == set(terms("who leads the delegation"))
+    assert terms("They won't sign") == terms("they will not sign") == ["sign"]
+    # a form that is mostly another word keeps its own meaning
+    assert terms("the left wing") != terms("leave wing")
