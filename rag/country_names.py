@@ -11,6 +11,7 @@ their words name other things alone ("United", "South").
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -69,3 +70,19 @@ def country_forms(term: str, as_code: bool) -> CountryForms | None:
         frozenset().union(*(forms[k].words for k in keys)),
         frozenset().union(*(forms[k].codes for k in keys)),
     )
+
+
+_CODE_WORD = re.compile(r"\b[A-Z]{2,3}\b")
+
+
+def countries_named(text: str) -> frozenset[str]:
+    """The countries ``text`` names by a one-word form: a name or demonym in running
+    prose ("Russian"), or a code in capitals ("US")."""
+    by_word, by_code, _ = _index()
+    found: set[str] = set()
+    for term in terms(text):
+        found |= by_word.get(term, set())
+    for code in _CODE_WORD.findall(text):
+        for term in terms(code):
+            found |= by_code.get(term, set())
+    return frozenset(found)

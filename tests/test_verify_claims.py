@@ -119,3 +119,20 @@ def test_the_quote_is_the_sentence_that_writes_the_claim():
         verdict.support.span.start - mine.chunk.start : verdict.support.span.end - mine.chunk.start
     ]
     assert quoted == "Lithium prices rose 3 percent during the dispute."
+
+
+def test_a_sentence_about_another_country_does_not_hold_the_answer():
+    # "the American one" is not Russia's: the sentence that names Kostyukov names Russia only.
+    text = (
+        "Ukraine's delegation will be led by Rustem Umerov. "
+        "Russia will be represented by military intelligence chief Igor Kostyukov."
+    )
+    talks = passage(text, title="Russian, Ukrainian and US envoys meet in Abu Dhabi")
+    question = "Who led the American delegation?"
+    assert not verify_claim("Igor Kostyukov", 1, question, [talks], 0.6).supported
+    assert verify_claim("Igor Kostyukov", 1, "Who led Russia's delegation?", [talks], 0.6).supported
+    # a country the claim itself names is no other party: "Russia accused Ukraine"
+    accused = passage("Russia accused Ukraine of shelling the plant.", title="Plant shelled")
+    assert verify_claim("Ukraine", 1, "Whom did Russia accuse?", [accused], 0.6).supported
+    france = passage("Ukraine asked France for air defence.", title="Kyiv asks Paris")
+    assert verify_claim("France", 1, "Which country did Ukraine ask?", [france], 0.6).supported

@@ -62,6 +62,7 @@ from rag.answering.question_fit import (
     prefix_match,
 )
 from rag.answering.span import find_claim
+from rag.country_names import countries_named
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -220,6 +221,10 @@ class _Demands:
     added: set[str]  # the stop words a claim of the question's own words adds
     names: list[str] | None  # for "who"/"where": the claim's names, one written as a name
     counted: str | None = None  # what "how many" counts ("troops"), which the window names
+    # the countries the question names: a holding sentence that names only other ones
+    # (the claim's own aside) is about another party ("Russia will be represented by …"
+    # for "who led the American one?")
+    countries: frozenset[str] = frozenset()
 
 
 def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[Span, float] | None:
@@ -233,8 +238,13 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     title_terms = name_vocabulary(title) if phrases else set()
     sentence_terms = [name_vocabulary(t) for t in texts] if phrases else []
     lower = _lower_case_terms(passage.chunk.text) if demands.names is not None else set()
+    claim_countries = countries_named(claim) if demands.countries else frozenset()
     best: tuple[tuple[bool, int], Span, float] | None = None
     for i, span in enumerate(spans):
+        if demands.countries:
+            named = countries_named(texts[i])
+            if named and not named & demands.countries and named - claim_countries:
+                continue
         text = _with_neighbours(texts, i)
         if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
             continue
@@ -459,6 +469,7 @@ def verify_claim(
     ]
     negated = _NEGATED_QUESTION.search(question) is not None
     counted = counted_noun(question)
+    countries = countries_named(question)
     for candidate in _claim_forms(claim):
         demands = _Demands(
             question,
@@ -471,6 +482,7 @@ def verify_claim(
             added_words(candidate, question),
             _names_demanded(candidate, kind, question),
             counted,
+            countries,
         )
         for i in eligible:
             held = _holding_sentence(candidate, passages[i], demands)
