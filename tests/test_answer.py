@@ -217,3 +217,12 @@ def test_an_amount_of_money_answers_what_something_cost(feed_service):
     result = service.answer("How much did the bridge repair cost?")
     assert not result.abstained and "$48 million" in result.answer
     assert service.answer("How much did the cable inspection cost?").abstained
+
+
+def test_an_amount_written_in_words_of_money_is_one_too():
+    from rag.answering.extractive import money_terms, states_money
+
+    assert money_terms("How much will the runway cost?") == {"cost"}
+    for amount in ("1.2 billion dollars", "$48 million", "3 million pounds", "500 euros"):
+        assert states_money(f"It will cost {amount}."), amount
+    assert not states_money("It will take 40 million people.")

@@ -59,7 +59,8 @@ _MONEY_TERMS = frozenset(
     terms("cost costing paid pay paying spend spent spending price priced worth fee")
 )
 _AMOUNT_OF_MONEY = re.compile(
-    r"[$€£¥₹]\s?\d|\d\s?(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b",
+    r"[$€£¥₹]\s?\d|\d\s?(?:(?:hundred|thousand|million|billion|trillion|bn|m)\s)?"
+    r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
@@ -230,8 +231,7 @@ def candidates(
         spans = passage_sentences(passage)
         texts = [sentence_text(passage, s) for s in spans]
         sentence_terms = [
-            set(terms(t)) | (money if money and _AMOUNT_OF_MONEY.search(t) else set())
-            for t in texts
+            set(terms(t)) | (money if money and states_money(t) else set()) for t in texts
         ]
         title_terms = set(terms(passage.chunk.title))
         for i, span in enumerate(spans):
@@ -250,6 +250,11 @@ def candidates(
                 )
             )
     return out
+
+
+def states_money(sentence: str) -> bool:
+    """Whether ``sentence`` states an amount of money ("$48 million", "1.2 billion dollars")."""
+    return _AMOUNT_OF_MONEY.search(sentence) is not None
 
 
 def money_terms(question: str) -> set[str]:
