@@ -79,11 +79,16 @@ def _filters(filters: Filters | None, limits: Limits) -> Filters | None:
     return make_filters(**given)
 
 
+def index_missing(settings: Settings) -> bool:
+    """Whether ``settings`` name a local index folder that does not exist (yet)."""
+    return not settings.chroma_url and not Path(settings.index_dir).is_dir()
+
+
 def require_index(settings: Settings) -> None:
     """A :class:`NotFoundError` when ``settings`` name a local index folder that does not
     exist: a mistyped ``index_dir`` (or a script run from another folder) is an error, not
     an empty index made there and read as one."""
-    if not settings.chroma_url and not Path(settings.index_dir).is_dir():
+    if index_missing(settings):
         raise NotFoundError(
             f"no index at {settings.index_dir}: index articles first "
             f"(`rag index FOLDER --index-dir {settings.index_dir}`)"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.chunk import embedding_text
-from rag.store import date_number
+from rag.store import date_number, date_range
 from rag.terms import TERMS_VERSION, content_words, terms
 
 if TYPE_CHECKING:
@@ -127,10 +127,11 @@ class LexicalIndex:
             keep &= np.fromiter(
                 (d in wanted for d in self.chunk_doc_ids), dtype=bool, count=len(self.chunk_doc_ids)
             )
-        if date_from or date_to:  # a date range keeps dated articles only
-            keep &= self.chunk_dates >= (date_number(date_from) if date_from else 1)
-        if date_to:
-            keep &= self.chunk_dates <= date_number(date_to)
+        if bounds := date_range(date_from, date_to):  # dated articles only
+            earliest, latest = bounds
+            keep &= self.chunk_dates >= earliest
+            if latest is not None:
+                keep &= self.chunk_dates <= latest
         if known_by:
             keep &= (self.chunk_dates <= date_number(known_by)) | (self.chunk_dates == 0)
         return keep

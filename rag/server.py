@@ -167,12 +167,12 @@ def serve(settings: Settings) -> None:
     apply_offline_env()
     import uvicorn
 
-    from rag.facade import RagService
+    from rag.facade import RagService, index_missing
 
     warning = startup_warning(settings)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    if not settings.chroma_url and not settings.index_dir.is_dir():
+    if index_missing(settings):
         print(
             f"note: no index at {settings.index_dir} yet: serving an empty one (add articles "
             f"with `rag index FOLDER --index-dir {settings.index_dir}` or the chat's upload)",

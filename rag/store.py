@@ -99,15 +99,24 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredC
     )
 
 
+def date_range(date_from: str | None, date_to: str | None) -> tuple[int, int | None] | None:
+    """An inclusive ISO date range as ``date_num`` bounds (None: no range; an open end is
+    None). The lower bound is at least 1: a range keeps dated articles only (an undated
+    article's ``date_num`` is 0)."""
+    if not date_from and not date_to:
+        return None
+    return max(date_number(date_from), 1), date_number(date_to) if date_to else None
+
+
 def date_where(date_from: str | None, date_to: str | None) -> list[dict[str, Any]]:
-    """Chroma ``where`` clauses for an inclusive ISO date range: only articles dated in it
-    (an undated article's ``date_num`` is 0, so any range leaves it out)."""
-    clauses: list[dict[str, Any]] = []
-    if date_from or date_to:
-        earliest = date_number(date_from) if date_from else 1
-        clauses.append({"date_num": {"$gte": earliest}})
-    if date_to:
-        clauses.append({"date_num": {"$lte": date_number(date_to)}})
+    """Chroma ``where`` clauses for an inclusive ISO date range (:func:`date_range`)."""
+    bounds = date_range(date_from, date_to)
+    if bounds is None:
+        return []
+    earliest, latest = bounds
+    clauses: list[dict[str, Any]] = [{"date_num": {"$gte": earliest}}]
+    if latest is not None:
+        clauses.append({"date_num": {"$lte": latest}})
     return clauses
 
 
