@@ -17,7 +17,6 @@ CTA_MAX_WORDS = 12  # a call to action is a short line
 SOURCE_MAX_WORDS = 12  # "Source: Agency with Other Agency"
 FOOTER_MAX_WORDS = 25  # copyright and licence lines
 CAPTION_MAX_WORDS = 80  # a caption glued to a photo credit
-_RFC_2822_DAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,\s*\d", re.I)
 TITLE_MAX_WORDS = 30  # a longer first line is body text, not a title
 LONE_SYMBOL_MAX_CHARS = 12  # "1", "•", "***", "12 | 4"
 PLATFORM_LIST_MIN_PARTS = 3
@@ -375,6 +374,10 @@ def clean_title(raw: str) -> str:
     """A title on one line: normalised characters, no markdown ``#``, single spaces."""
     text = normalise_characters(raw)
     return " ".join(MARKDOWN_HEADING.sub("", text.strip()).split())
+
+
+# An RSS or e-mail date opens with its weekday: "Thu, 03 Oct 2024 08:00:00 +0000".
+_RFC_2822_DAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,\s*\d", re.I)
 
 
 def normalise_date(value: str) -> str | None:

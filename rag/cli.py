@@ -286,11 +286,10 @@ def _export_feedback(
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     """``rag feedback [list|export]``: the chat's ratings, or a test set made of them."""
+    from rag.facade import require_index
     from rag.feedback import current_feedback, feedback_path, read_feedback
 
     settings = settings_from_args(args)
-    from rag.facade import require_index
-
     require_index(settings)  # a mistyped --index-dir is an error, not "0 rated answers"
     path = feedback_path(settings.index_dir)
     records, unreadable = read_feedback(settings.index_dir)

@@ -40,8 +40,8 @@ SPELLING_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(\w{2,}[tb])re(s?)\b", r"\1er\2"),  # metre, centre, theatre, fibre, calibre
         # colour, labourer, favourite, honourable (not four, hour, tour, your, pour, scour)
         (r"\b(\w{3,})our(s|ed|ing|ite|ites|able|ably|er|ers|ful|less)?\b", r"\1or\2"),
-        # organise, realised, privatising, criticism's "criticise": the endings of English's
-        # -ize verbs, so that words never spelled -ize ("promise", "paradise", "exercise",
+        # organise, realised, privatising, criticise: after the endings of English's -ize
+        # verbs only, so that words never spelled -ize ("promise", "paradise", "exercise",
         # "surprise", "advise") keep their stems
         (rf"\b(\w+(?:{_IZE_BASE_ENDINGS}))is(e|ed|es|er|ers|ing|ation|ations)\b", r"\1iz\2"),
         (r"\b(\w{2,}l)ys(e|ed|es|er|ers|ing)\b", r"\1yz\2"),  # analyse, paralysed
@@ -54,8 +54,8 @@ SPELLING_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 # English's irregular past forms, matched to the verb ("rose" meets "rise", "won" "win",
 # "led" "lead"): a question asks "how much did prices rise?" of a text where they "rose".
-# Forms that are more often another word are left out: left, saw (the tool aside, often
-# fine, but "saw" is also a noun), shot (a vaccine), fed (the Fed), bore, bit, lay, lent.
+# Forms that are often another word are left out: left (a direction), saw (a tool), shot
+# (a vaccine), fed (the Fed), bore, bit, lay, lent.
 _IRREGULAR_VERBS = {
     "arise": "arose arisen",
     "beat": "beaten",

@@ -30,11 +30,11 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 EXTRACTIVE_MODEL = "extractive"
-# Shown beside the refusal of a question none of whose words the articles use: a misspelling,
-# or a question asked in another language than the articles'.
 _HISTORY_SHAPE = (
     'history must be a list of {"role": "user"|"assistant"|"system", "content": "..."} objects'
 )
+# Shown beside the refusal of a question none of whose words the articles use: a misspelling,
+# or a question asked in another language than the articles'.
 NO_KNOWN_WORD = (
     "No word of the question occurs in the indexed articles, so they cannot answer it (if "
     "they should, check the spelling and ask in the language the articles are written in)."
