@@ -219,7 +219,7 @@ def test_an_amount_of_money_answers_what_something_cost(feed_service):
     assert service.answer("How much did the cable inspection cost?").abstained
 
 
-def test_an_amount_written_in_words_of_money_is_one_too():
+def test_an_amount_with_a_scale_word_is_money():
     from rag.answering.extractive import money_terms, states_money
 
     assert money_terms("How much will the runway cost?") == {"cost"}
