@@ -180,20 +180,22 @@ def american_spelling(text: str) -> str:
     return text
 
 
-# The rules only ever rewrite within a word, and news repeats its words, so each distinct
-# word is rewritten once (running the rules over whole texts doubled the cost of terms()).
-@functools.lru_cache(maxsize=1 << 16)
-def _matching_form(word: str) -> str:
-    """A lower-case word as matched: American spelling, no dots ("u.s." is "us")."""
-    return american_spelling(word).replace(".", "")
+# Every rule works within one word, and news repeats its words, so each distinct word is
+# made a term once (running the rules over whole texts doubled the cost of terms()).
+@functools.lru_cache(maxsize=1 << 17)
+def _word_term(word: str) -> str | None:
+    """The term of one lower-case word (American spelling, no dots: "u.s." is "us", an
+    irregular past form its verb, stemmed), or None for a stop word."""
+    form = american_spelling(word).replace(".", "")
+    if not form or form in stop_words():
+        return None
+    return _stemmer().stemWord(IRREGULAR_FORMS.get(form, form))
 
 
 def terms(text: str) -> list[str]:
     """The content terms of ``text`` in order, stemmed, stop words removed."""
-    stop = stop_words()
-    words = [_matching_form(w) for w in _WORD.findall(_WONT.sub("will not", normalise(text)))]
-    kept = [IRREGULAR_FORMS.get(w, w) for w in words if w and w not in stop]
-    return _stemmer().stemWords(kept)
+    words = _WORD.findall(_WONT.sub("will not", normalise(text)))
+    return [term for term in map(_word_term, words) if term is not None]
 
 
 def content_words(text: str) -> list[str]:
