@@ -4,8 +4,9 @@ spellings, the demonym and the codes ("US", "USA", "American"; "Netherlands", "H
 
 News writes a country as a noun, an adjective or a code by turns ("strikes in US history",
 "the biggest strike in American history"), and word prefixes cannot see that "Chinese" is
-"China" or "British" the "UK". Forms of several words ("United States") are left out:
-their words name other things alone ("United", "South").
+"China" or "British" the "UK". Forms of several words ("United States", "South Korea")
+count only whole and capitalised as written: their words name other things alone
+("United", "South").
 """
 
 from __future__ import annotations
@@ -75,9 +76,28 @@ def country_forms(term: str, as_code: bool) -> CountryForms | None:
 _CODE_WORD = re.compile(r"\b[A-Z]{2,3}\b")
 
 
+@functools.cache
+def _phrases() -> tuple[re.Pattern[str] | None, dict[str, set[str]]]:
+    """A pattern of the countries' forms of several words, in Latin letters ("United
+    States", "Republic of Korea"), and each form's countries."""
+    from countryinfo import CountryInfo
+
+    by_phrase: dict[str, set[str]] = defaultdict(set)
+    for key, info in CountryInfo.all().items():
+        for form in filter(None, [info.get("name"), *info.get("altSpellings", [])]):
+            form = " ".join(form.split())
+            if " " in form and "," not in form and form.isascii() and form[0].isupper():
+                by_phrase[form].add(key)
+    if not by_phrase:
+        return None, {}
+    alternatives = "|".join(re.escape(f) for f in sorted(by_phrase, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b"), by_phrase
+
+
 def countries_named(text: str) -> frozenset[str]:
-    """The countries ``text`` names by a one-word form: a name or demonym in running
-    prose ("Russian"), or a code in capitals ("US")."""
+    """The countries ``text`` names: by a one-word form, a name or demonym in running prose
+    ("Russian") or a code in capitals ("US"), or by a name of several words written whole
+    ("the United States")."""
     by_word, by_code, _ = _index()
     found: set[str] = set()
     for term in terms(text):
@@ -85,4 +105,26 @@ def countries_named(text: str) -> frozenset[str]:
     for code in _CODE_WORD.findall(text):
         for term in terms(code):
             found |= by_code.get(term, set())
+    pattern, by_phrase = _phrases()
+    for phrase in pattern.findall(text) if pattern else ():
+        found |= by_phrase[phrase]
     return frozenset(found)
+
+
+def words_naming(text: str, countries: frozenset[str]) -> set[str]:
+    """The words of ``text`` that name one of ``countries`` ("United", "States" and
+    "American" for the United States)."""
+    if not countries:
+        return set()
+    by_word, by_code, _ = _index()
+    found = {
+        word
+        for word in re.findall(r"[\w.]+", text)
+        if any(by_word.get(t, set()) & countries for t in terms(word))
+        or (word.isupper() and any(by_code.get(t, set()) & countries for t in terms(word)))
+    }
+    pattern, by_phrase = _phrases()
+    for phrase in pattern.findall(text) if pattern else ():
+        if by_phrase[phrase] & countries:
+            found.update(phrase.split())
+    return found

@@ -136,3 +136,19 @@ def test_a_sentence_about_another_country_does_not_hold_the_answer():
     assert verify_claim("Ukraine", 1, "Whom did Russia accuse?", [accused], 0.6).supported
     france = passage("Ukraine asked France for air defence.", title="Kyiv asks Paris")
     assert verify_claim("France", 1, "Which country did Ukraine ask?", [france], 0.6).supported
+
+
+def test_a_role_of_the_question_s_own_country_names_no_one():
+    # "the president of the United States" is no name for "the American delegation": the
+    # country is the question's own and the article writes "president" in lower case.
+    text = (
+        "We await the reaction of America, Zelenskyy said. "
+        "The president of the United States made the request personally."
+    )
+    talks = passage(text, title="Russian, Ukrainian, and US envoys meet in Abu Dhabi")
+    question = "Who led the American delegation in Abu Dhabi?"
+    claim = "President of the United States"
+    assert not verify_claim(claim, 1, question, [talks], 0.6).supported
+    # the same role names someone for a question about another country
+    held = verify_claim(claim, 1, "Who made the request to Ukraine?", [talks], 0.6)
+    assert held.supported

@@ -142,6 +142,8 @@ def test_a_question_entity_inside_a_hyphenated_word_is_met():
         ("What did Chinese officials announce?", "China announced new tariffs."),
         ("Which painter worked in Holland?", "Rembrandt painted the Dutch Republic."),
         ("What did the British government announce?", "The UK government announced a levy."),
+        ("What did American officials say?", "Officials of the United States said no."),
+        ("What did Korean officials say?", "South Korea said no."),
     ],
 )
 def test_a_country_is_met_by_its_demonym_code_or_other_name(question, text):

@@ -26,7 +26,7 @@ from rag.answering.facts import (
     quarters,
 )
 from rag.constraints import in_window
-from rag.country_names import country_forms
+from rag.country_names import countries_named, country_forms
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -177,6 +177,7 @@ def sentence_fit(
     the sentence, a neighbour or the headline. For the extractive answerer, whose sentences
     are otherwise chosen by the question's words alone."""
     counted = counted_noun(question)
+    countries = countries_named(question)
     passage_fits: dict[str, bool] = {}
     sentences: dict[str, tuple[list[int], list[str]]] = {}  # chunk -> starts, texts
 
@@ -186,6 +187,12 @@ def sentence_fit(
             passage_fits[chunk_id] = meets_question_constraints(question, passage, rarity, window)
         if not passage_fits[chunk_id]:
             return False
+        if countries:
+            # A sentence about other countries only is about another party: "Russia will be
+            # represented by …" does not say who led the American delegation.
+            named = countries_named(sentence_text(passage, span))
+            if named and not named & countries:
+                return False
         if counted is None:
             return True
         if chunk_id not in sentences:

@@ -62,7 +62,7 @@ from rag.answering.question_fit import (
     prefix_match,
 )
 from rag.answering.span import find_claim
-from rag.country_names import countries_named
+from rag.country_names import countries_named, words_naming
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -365,11 +365,13 @@ def _states(claim: str, sentence: str) -> bool:
 
 def _new_names(claim: str, question: str) -> list[str]:
     """The capitalised words of a claim that name what the question does not: not an
-    all-capitals acronym, not a word the question uses, and not part of a name that spells
-    out one of the question's acronyms ("United States" for "US")."""
+    all-capitals acronym, not a word the question uses, not part of a name that spells
+    out one of the question's acronyms ("United States" for "US"), and not a name of a
+    country the question names ("United States" for "American")."""
     asked = fact_terms(question)
     asked_acronyms = {word.replace(".", "").lower() for word in acronyms(question)}
-    spelled_out: set[str] = set()
+    # "President of the United States" names no one new for "the American delegation".
+    spelled_out: set[str] = words_naming(claim, countries_named(question))
     for run in CAPITALISED_RUN.finditer(claim):
         words = run.group().split()
         if "".join(w[0].lower() for w in words if w[0].isupper()) in asked_acronyms:
