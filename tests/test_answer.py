@@ -89,7 +89,20 @@ def test_follow_up_uses_the_history(seeded_service):
     result = seeded_service.answer("And who led Ukraine's?", history=history)
     assert "Umerov" in result.answer
     assert result.citations[0].doc_id == ABU_DHABI_DOC
-    assert result.search_query and "Abu Dhabi" in result.search_query
+    assert result.question == "And who led Ukraine's?"  # as asked; what was searched beside it
+    assert result.search_query == "Who led Ukraine's delegation in Abu Dhabi?"
+
+
+def test_a_completed_follow_up_about_another_party_is_refused(seeded_service):
+    # "the American one" completed is the American delegation, which no article names; the
+    # sentences about Russia's and Ukraine's delegations do not answer it.
+    history = [
+        {"role": "user", "content": "Who led Russia's delegation in Abu Dhabi?"},
+        {"role": "assistant", "content": "Igor Kostyukov [1]"},
+    ]
+    result = seeded_service.answer("And the American one?", history=history)
+    assert result.search_query == "Who led the American delegation in Abu Dhabi?"
+    assert result.abstained and result.citations == []
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

@@ -76,6 +76,17 @@ def test_readme_questions_get_the_short_cited_answer(local_service, question, ex
     assert timings["prompt_tokens"] > 0 and timings["model"] > 0
 
 
+def test_a_follow_up_after_the_service_s_own_short_answer(local_service):
+    # The history holds what the service answered, not a sentence that restates the question.
+    history = [
+        {"role": "user", "content": "Who led Russia's delegation in Abu Dhabi?"},
+        {"role": "assistant", "content": "Igor Kostyukov [1]"},
+    ]
+    result = local_service.answer("And who led Ukraine's?", history=history)
+    assert_verified(result)
+    assert "Umerov" in result.answer and result.citations[0].doc_id == ABU_DHABI_DOC
+
+
 def test_a_question_the_articles_do_not_answer_is_refused(local_service):
     result = local_service.answer("What is the capital of Australia?")
     assert result.abstained and result.citations == []

@@ -4,6 +4,12 @@
 it finds the same article. A question is treated as a follow-up when it leans on what came
 before: it opens with a connective, uses a pronoun for something named earlier, or has
 too few words of its own to search with.
+
+One kind of follow-up can be completed outright, by grammar alone: a possessive or "one"
+that stands for what the previous question owned ("Who led Russia's delegation in Abu
+Dhabi?" … "And who led Ukraine's?" / "And the American one?"). The completed question
+("Who led Ukraine's delegation in Abu Dhabi?") is then what is searched, read and checked,
+so the reader cannot answer it from the Paris talks.
 """
 
 from __future__ import annotations
@@ -27,6 +33,45 @@ _PRONOUN = re.compile(
     re.IGNORECASE,
 )
 _ELLIPTIC_POSSESSIVE = re.compile(r"\w['’]s?\s*\?*\s*$")  # "…led Ukraine's?"
+
+# How many earlier user questions a chain of completed follow-ups may reach back through.
+ELLIPSIS_TURNS = 3
+_LEADING_CONNECTIVE = re.compile(r"^\W*(?:(?:and|but|also|so|then)\b[\s,]*)*", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+", re.IGNORECASE)
+# The follow-up's last words stand for a thing owned in the previous question: "Ukraine's",
+# "the American one", "the other ones"; a possessor of several capitalised words ("New
+# Zealand's") is taken whole.
+_ELLIPSIS_AT_END = re.compile(
+    r"(?P<stand_in>\b(?:(?!(?:And|But|So|Then|Also|What|How|About)\b)[A-Z][\w.&-]*\s+)*"
+    r"[\w.&-]+['’]s?|\b(?i:the|a|an)\s+(?:[\w.&-]+\s+){0,3}?(?i:ones?))\s*[?.!]*\s*$"
+)
+_ONE_AT_END = re.compile(r"\s+ones?$", re.IGNORECASE)
+# In the previous question: a possessor ("Russia's", "the company's") and what it owns, up to
+# the question's end.
+_POSSESSIVE = re.compile(r"\b[\w.&-]+['’]s?\s+(?=\w)")
+_CAPITALISED_WORD = re.compile(r"[A-Z][\w.&-]*\s+$")
+# "What's", "it's", "who's": a verb contracted onto the word, not a possessive.
+_CONTRACTED = frozenset(
+    {
+        "it",
+        "that",
+        "what",
+        "who",
+        "where",
+        "when",
+        "why",
+        "how",
+        "there",
+        "here",
+        "he",
+        "she",
+        "let",
+    }
+)
+
+
+def _is_contraction(word: str) -> bool:
+    return re.sub(r"['’]s?$", "", word).lower() in _CONTRACTED
 
 
 def previous_questions(history: list[dict] | None) -> list[str]:
@@ -60,3 +105,58 @@ def search_query(question: str, history: list[dict] | None) -> str:
     """What to search for: the question, extended by earlier turns when it is a follow-up."""
     context = history_context(question, history)
     return f"{context} {question}".strip() if context else question
+
+
+def _owner_and_owned(question: str) -> tuple[int, str] | None:
+    """Where the previous question's possessor starts, and what it owns ("delegation in Abu
+    Dhabi"), or None without a possessive. A possessor of several capitalised words ("New
+    Zealand's") is taken whole, but never the question's first word ("Did Russia's …")."""
+    match = next(
+        (m for m in _POSSESSIVE.finditer(question) if not _is_contraction(m.group().strip())),
+        None,
+    )
+    if match is None:
+        return None
+    start = match.start()
+    while (word := _CAPITALISED_WORD.search(question[:start])) and word.start() > 0:
+        start = word.start()
+    owned = question[match.end() :].strip().rstrip("?.! ").strip()
+    return (start, owned) if owned else None
+
+
+def complete_ellipsis(question: str, previous: str) -> str | None:
+    """``question`` made standalone when it ends with a stand-in for what ``previous`` owned,
+    else None: "And who led Ukraine's?" after "Who led Russia's delegation in Abu Dhabi?"
+    is "Who led Ukraine's delegation in Abu Dhabi?"; "What about the American one?" is
+    "Who led the American delegation in Abu Dhabi?"."""
+    ending = _ELLIPSIS_AT_END.search(question)
+    possessed = _owner_and_owned(previous)
+    if ending is None or possessed is None:
+        return None
+    owner_start, owned = possessed
+    stand_in = _ONE_AT_END.sub("", ending.group("stand_in").strip())
+    # "the one" has nothing of its own to put in; "who's" is no possessive.
+    if stand_in.lower() in {"the", "a", "an"} or _is_contraction(stand_in):
+        return None
+    body = _LEADING_CONNECTIVE.sub("", question[: ending.start()]).strip()
+    if not body or _WHAT_ABOUT.fullmatch(body + " "):
+        body = previous[:owner_start].strip()  # "What about X's?" asks the same again
+    elif _PRONOUN.search(body) or not set(terms(body)) <= set(terms(previous)):
+        # "Did he launch a new one?" asks something else of another thing: leave it be.
+        return None
+    completed = f"{body} {stand_in} {owned}?".strip()
+    return completed[0].upper() + completed[1:]
+
+
+def standalone_question(question: str, history: list[dict] | None) -> str | None:
+    """The follow-up ``question`` completed from the earlier questions (see
+    :func:`complete_ellipsis`), or None when it is not such a follow-up."""
+    earlier = previous_questions(history)[-ELLIPSIS_TURNS:]
+    if not earlier:
+        return None
+    # An earlier follow-up may itself have been a stand-in ("And Belarus's?" after "And
+    # Ukraine's?"): complete the chain from the oldest question on.
+    previous = earlier[0]
+    for turn in earlier[1:]:
+        previous = complete_ellipsis(turn, previous) or turn
+    return complete_ellipsis(question, previous)

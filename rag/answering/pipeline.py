@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rag.answering.cite import make_citation
 from rag.answering.extractive import extractive_answer, shown_quote
-from rag.answering.followup import history_context, search_query
+from rag.answering.followup import history_context, search_query, standalone_question
 from rag.answering.question_fit import sentence_fit
 from rag.answering.span import complete_span
 from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
@@ -127,7 +127,7 @@ def check_history(history: list[dict] | None, max_chars: int) -> list[dict]:
 class Prepared:
     """A checked question and what was retrieved for it."""
 
-    question: str
+    question: str  # what is read and checked: the user's question, or its completed form
     history: list[dict]
     search: str
     passages: list[Passage]
@@ -137,6 +137,7 @@ class Prepared:
     window: tuple[str, str] | None = None  # the dates a relative time names, if any are met
     # For the user beside a refusal, when the question could not be searched as asked.
     notice: str | None = None
+    asked: str | None = None  # the user's words, where ``question`` completed a follow-up
 
 
 def _mostly_unknown(unknown: tuple[list[str], int]) -> str | None:
@@ -176,6 +177,13 @@ def prepare(
     check_top_k(top_k)
     turns = check_history(history, settings.max_history_chars)
     check_filters(filters, corpus.documents() if filters and filters.doc_ids else ())
+    asked = question
+    # "And who led Ukraine's?" completed from the previous question is read and checked as
+    # asked in full, not only searched so. The completed question needs no history, and a
+    # small reader shown the previous answer tends to repeat it.
+    completed = standalone_question(question, turns)
+    if completed:
+        question, turns = completed, []
     search = search_query(question, turns)
     if settings.rewrites_followups and search != question:
         from rag.answering.rewrite import rewrite_query
@@ -211,6 +219,7 @@ def prepare(
         corpus.lexical.rarity,
         window,
         notice,
+        asked,
     )
 
 
@@ -265,14 +274,14 @@ def _result(
     if reply is not None:
         timings.update(reply.timings())
     return Answer(
-        question=prepared.question,
+        question=prepared.asked or prepared.question,
         answer=checked.text,
         abstained=checked.abstained,
         citations=checked.citations,
         retrieved=[p.chunk.doc_id for p in prepared.passages],
         model=model,
         timings_ms=timings,
-        search_query=prepared.search if prepared.search != prepared.question else None,
+        search_query=prepared.search if prepared.search != prepared.asked else None,
         notice=notice or (prepared.notice if checked.abstained else None),
         invalid_citations=checked.invalid,
         unsupported_claims=checked.unsupported,
