@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
 
+from rag.sentences import split_sentences
+
 CTA_MAX_WORDS = 12  # a call to action is a short line
 SOURCE_MAX_WORDS = 12  # "Source: Agency with Other Agency"
 FOOTER_MAX_WORDS = 25  # copyright and licence lines
@@ -82,6 +84,10 @@ PHOTO_CREDIT = re.compile(
 # Newsletter boxes and sign-up prompts, often a whole sentence or two ("Get the X newsletter.
 # Sign up here to get ... every Tuesday."): an action and what it points at, in a short line.
 PROMO_MAX_WORDS = 60
+# A paragraph that ends in a pitch keeps the story before it: at least this many words,
+# with no word addressing the reader and no question (a pitch's preamble has them).
+STORY_BEFORE_PITCH_MIN_WORDS = 15
+READER_ADDRESS = re.compile(r"\b(?:you|your|yours|we|us|our|ours)\b|\?", re.I)
 PROMO_ACTION = re.compile(
     r"\b(?:sign(?:ing)?[\s-]*up|subscrib(?:e|ing)|unsubscribe|delivered\s+to\s+your|receive)\b",
     re.I,
@@ -320,9 +326,31 @@ LINE_RULES = (
 )
 
 
+def is_furniture(text: str) -> bool:
+    """Whether one of :data:`LINE_RULES` recognises ``text`` as furniture."""
+    return any(rule(text) for rule in LINE_RULES)
+
+
+def drop_furniture(line: str) -> str:
+    """``line`` without its furniture: "" when it is furniture, or, for a paragraph that
+    ends with a pitch ("… reopened on Monday. Sign up for our newsletter."), the sentences
+    before the first one that is furniture on its own. A feed often holds a whole story in
+    one line, and blanking it for its last sentence lost the story."""
+    if not is_furniture(line):
+        return line
+    sentences = [line[span.start : span.end] for span in split_sentences(line)]
+    first = next((i for i, sentence in enumerate(sentences) if is_furniture(sentence)), 0)
+    before = " ".join(sentences[:first])
+    # A pitch's own preamble ("If your day doesn't start until …", "Want more?", "The Short
+    # List is a snappy news roundup.") speaks to the reader, asks, or is short: not a story.
+    if _words(before) < STORY_BEFORE_PITCH_MIN_WORDS or READER_ADDRESS.search(before):
+        return ""
+    return before
+
+
 def drop_furniture_lines(lines: list[str]) -> list[str]:
-    """Blank every line that one of :data:`LINE_RULES` recognises as furniture."""
-    return ["" if any(rule(line) for rule in LINE_RULES) else line for line in lines]
+    """Each line without the furniture :data:`LINE_RULES` recognise (:func:`drop_furniture`)."""
+    return [drop_furniture(line) for line in lines]
 
 
 def drop_repeated_title(lines: list[str], title: str | None) -> list[str]:

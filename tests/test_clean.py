@@ -103,6 +103,30 @@ def test_prose_and_headings_are_not_calls_to_action(line: str) -> None:
     assert line in clean_text(body(line))
 
 
+def test_a_story_in_one_paragraph_keeps_its_text_before_a_closing_pitch() -> None:
+    # Feeds often hold a whole story on one line; blanking it for its last sentence lost it.
+    story = (
+        "The Riverton library reopened on Monday after a two-year renovation that cost "
+        "$4.2 million, city officials said."
+    )
+    assert clean_text(f"{story} Sign up for our newsletter to get library news.") == story
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        "Sign up for the Wonder Theory newsletter. Explore the universe with news on "
+        "fascinating discoveries.",
+        "If your day doesn't start until you're up to speed on the latest headlines, then "
+        "let us introduce you to your new favorite morning fix. Sign up for our newsletter.",
+        "The Short List is a snappy news roundup. Sign up for the newsletter here.",
+        "Want more? Sign up for our newsletter.",
+    ],
+)
+def test_a_pitch_and_its_preamble_go_together(box: str) -> None:
+    assert clean_text(body(box)) == clean_text(body(""))
+
+
 def test_platform_lists_are_dropped() -> None:
     line = "Apple Podcasts | Pocket Casts | Overcast | RSS"
     assert is_platform_list(line)
