@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.followup import complete_ellipsis, standalone_question
+from rag.answering.followup import complete_ellipsis, search_query, standalone_question
 
 RUSSIA = "Who led Russia's delegation in Abu Dhabi?"
 
@@ -60,3 +60,33 @@ def test_a_chain_of_follow_ups_is_completed_from_the_first_question():
         "Who led Belarus's delegation in Abu Dhabi?"
     )
     assert standalone_question("And Belarus's?", None) is None
+
+
+@pytest.mark.parametrize("follow_up", ["What about in 2023?", "And 2023?", "and in 2023"])
+def test_another_year_alone_asks_the_previous_question_of_that_year(follow_up):
+    previous = "Who won the Riverton marathon in 2024?"
+    assert complete_ellipsis(follow_up, previous) == "Who won the Riverton marathon in 2023?"
+    # with two years, or none, which one it replaces is a guess
+    assert complete_ellipsis(follow_up, "Who won between 2020 and 2024?") is None
+    assert complete_ellipsis(follow_up, "Who won the marathon?") is None
+    assert complete_ellipsis("What happened in 2023?", previous) is None
+
+
+def test_a_chain_of_follow_ups_is_searched_back_to_the_question_that_stands_alone():
+    history = [
+        {"role": "user", "content": "Who won the Riverton marathon in 2024?"},
+        {"role": "assistant", "content": "Amara Okafor [1]"},
+        {"role": "user", "content": "And who came second?"},
+        {"role": "assistant", "content": "Jonas Lindqvist [1]"},
+    ]
+    assert search_query("When was that?", history) == (
+        "Who won the Riverton marathon in 2024? And who came second? When was that?"
+    )
+    standalone = [{"role": "user", "content": "Who is Steven Pifer?"}, *history[2:]]
+    assert search_query("When was that?", standalone) == (
+        "Who is Steven Pifer? And who came second? When was that?"
+    )
+    # a question that stands on its own carries nothing
+    assert search_query("Who organises the Riverton marathon?", history) == (
+        "Who organises the Riverton marathon?"
+    )

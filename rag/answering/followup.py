@@ -5,9 +5,10 @@ it finds the same article. A question is treated as a follow-up when it leans on
 before: it opens with a connective, uses a pronoun for something named earlier, or has
 too few words of its own to search with.
 
-One kind of follow-up can be completed outright, by grammar alone: a possessive or "one"
+Two kinds of follow-up can be completed outright, by grammar alone: a possessive or "one"
 that stands for what the previous question owned ("Who led Russia's delegation in Abu
-Dhabi?" … "And who led Ukraine's?" / "And the American one?"). The completed question
+Dhabi?" … "And who led Ukraine's?" / "And the American one?"), and another year alone
+("What about in 2023?"). The completed question
 ("Who led Ukraine's delegation in Abu Dhabi?") is then what is searched, read and checked,
 so the reader cannot answer it from the Paris talks.
 """
@@ -20,8 +21,9 @@ from rag.terms import terms
 
 # Fewer content terms than this and a question cannot stand on its own.
 MIN_STANDALONE_TERMS = 3
-# How many earlier user turns are carried into the search, and the most characters of each.
-TURNS_CARRIED = 1
+# How many earlier user turns are carried into the search at most (the last one, and before
+# it as many as it takes to reach one that stands on its own), and the most characters of each.
+TURNS_CARRIED = 3
 CARRIED_MAX_CHARS = 2000
 
 _CONNECTIVE = re.compile(
@@ -98,7 +100,13 @@ def history_context(question: str, history: list[dict] | None) -> str:
     earlier = previous_questions(history)
     if not earlier or not is_follow_up(question):
         return ""
-    return " ".join(turn[:CARRIED_MAX_CHARS] for turn in earlier[-TURNS_CARRIED:])
+    carried: list[str] = []
+    for turn in reversed(earlier[-TURNS_CARRIED:]):
+        carried.insert(0, turn[:CARRIED_MAX_CHARS])
+        # "When was that?" after "And who came second?" still means the race asked about first.
+        if not is_follow_up(turn):
+            break
+    return " ".join(carried)
 
 
 def search_query(question: str, history: list[dict] | None) -> str:
@@ -124,11 +132,33 @@ def _owner_and_owned(question: str) -> tuple[int, str] | None:
     return (start, owned) if owned else None
 
 
+_YEAR = re.compile(r"\b(?:1[89]|2[01])\d\d\b")
+# "What about in 2023?", "And 2023?": another year for the same question.
+_ANOTHER_YEAR = re.compile(
+    r"^(?:(?:what|how)\s+about\s+)?(?:(?:in|for|during|of)\s+)?(?P<year>(?:1[89]|2[01])\d\d)$",
+    re.IGNORECASE,
+)
+
+
+def _with_another_year(question: str, previous: str) -> str | None:
+    """``previous`` asked of the year that ``question`` names alone, when ``previous``
+    names one year: "What about in 2023?" after "Who won the marathon in 2024?"."""
+    body = _LEADING_CONNECTIVE.sub("", question).strip().rstrip("?.! ").strip()
+    asked = _ANOTHER_YEAR.match(body)
+    years = _YEAR.findall(previous)
+    if asked is None or len(set(years)) != 1:
+        return None
+    return _YEAR.sub(asked.group("year"), previous)
+
+
 def complete_ellipsis(question: str, previous: str) -> str | None:
     """``question`` made standalone when it ends with a stand-in for what ``previous`` owned,
     else None: "And who led Ukraine's?" after "Who led Russia's delegation in Abu Dhabi?"
     is "Who led Ukraine's delegation in Abu Dhabi?"; "What about the American one?" is
-    "Who led the American delegation in Abu Dhabi?"."""
+    "Who led the American delegation in Abu Dhabi?"; "What about in 2023?" after "Who won
+    the marathon in 2024?" is "Who won the marathon in 2023?"."""
+    if another_year := _with_another_year(question, previous):
+        return another_year
     ending = _ELLIPSIS_AT_END.search(question)
     possessed = _owner_and_owned(previous)
     if ending is None or possessed is None:
