@@ -131,13 +131,16 @@ def test_a_question_that_shares_no_word_with_the_articles_gets_no_passages(seede
     assert seeded_service.answer("Who led the US delegation in Abu Dhabi?").notice is None
 
 
-def test_a_refused_question_whose_words_are_mostly_unknown_says_so(seeded_service):
-    # It shares names with the articles, so it is searched; the notice names the words that
-    # no article has, beside the refusal only.
+def test_a_question_whose_words_are_mostly_unknown_is_refused_and_says_so(seeded_service):
+    # It shares names with the articles, but no article uses most of its words, so none
+    # states its answer: refused without passages, the notice naming the unknown words.
     spanish = seeded_service.answer("¿Quién encabezó la delegación de Rusia en Abu Dabi?")
-    assert spanish.abstained
+    assert spanish.abstained and spanish.retrieved == []
     assert "Most words of the question (Quién, encabezó" in spanish.notice
     assert "language" in spanish.notice
+    # a subject no article has, in a question that shares a word with them
+    result = seeded_service.answer("What did the library renovation cost?")
+    assert result.abstained and "library, renovation" in result.notice
     answered = seeded_service.answer("Who led Ukraine's delegation in Abu Dhabi?")
     assert not answered.abstained and answered.notice is None
 

@@ -39,8 +39,9 @@ NO_KNOWN_WORD = (
     "No word of the question occurs in the indexed articles, so they cannot answer it (if "
     "they should, check the spelling and ask in the language the articles are written in)."
 )
-# Beside a refusal, when more than half of the question's content words (and at least two)
-# occur in no article: a question in another language, misspelt, or about something else.
+# The refusal, without retrieving, when more than half of the question's content words (and
+# at least two) occur in no article: a question in another language, misspelt, or about
+# something else.
 MOSTLY_UNKNOWN = (
     "Most words of the question ({words}) occur in no indexed article, so the articles "
     "likely do not cover it (if they should, check the spelling and ask in the language "
@@ -196,11 +197,13 @@ def prepare(
     notice = None
     # A question that shares no word with any article ("asdf qwer") is about none of them;
     # the nearest vectors would still hand the reader passages to answer from.
-    if lexical is not None and lexical.knows_any(search):
-        passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
-        notice = _mostly_unknown(lexical.unknown_words(question))
-    else:
+    if lexical is None or not lexical.knows_any(search):
         notice = NO_KNOWN_WORD
+    # Nor can articles that never use most of the question's words state its answer ("What
+    # did the library renovation cost?" where no article has "library" or "renovation"): the
+    # reader would answer from the nearest passages all the same (the bridge's cost).
+    elif not (notice := _mostly_unknown(lexical.unknown_words(question))):
+        passages = retrieve(corpus, search, settings, top_k, filters, query_vector=vector)
     notice = notice or _undated_left_out(corpus, filters)
     as_of = as_of_date(filters.as_of if filters else None)
     window = window_met(
