@@ -6,7 +6,7 @@ import pytest
 
 from rag.answering.extractive import expected_type, has_answer_type
 from rag.answering.question_fit import counted_noun
-from rag.answering.verify import verify_claim
+from rag.answering.verify import MONEY_NOT_ASKED, verify_claim
 from tests.verify_cases import (
     TALKS,
     passage,
@@ -186,3 +186,17 @@ def test_a_verb_after_the_counted_plural_is_not_demanded_of_the_sentence():
     school = passage("The university is organized into eleven academic units.", title="Harvard")
     question = "How many academic units make up the university?"
     assert verify_claim("eleven", 1, question, [school], 0.6).supported
+
+
+def test_an_amount_of_money_answers_only_a_question_about_money():
+    budget = passage(
+        "Riverton city council on Tuesday approved a budget of $1.2 billion for 2025.",
+        title="Riverton council approves budget",
+    )
+    population = "What is the population of Riverton?"
+    # bare, or bare where the sentence writes it in dollars: no population
+    for claim in ("$1.2 billion", "1.2 billion"):
+        verdict = verify_claim(claim, 1, population, [budget], 0.6)
+        assert not verdict.supported and verdict.reason == MONEY_NOT_ASKED
+    for question in ("What was the council's budget?", "How much will Riverton spend?"):
+        assert verify_claim("$1.2 billion", 1, question, [budget], 0.6).supported

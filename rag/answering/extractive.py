@@ -257,6 +257,39 @@ def states_money(sentence: str) -> bool:
     return _AMOUNT_OF_MONEY.search(sentence) is not None
 
 
+# Words of a question that asks for an amount of money without "how much": "What was the
+# budget?", "What prize did she win?" (everyday English money words, not any corpus's).
+_ASKS_MONEY_TERMS = _MONEY_TERMS | frozenset(
+    terms(
+        "budget revenue revenues sales salary salaries wage wages prize prizes fine fines "
+        "fund funds funding grant grants bill earn earned earnings raise raised profit "
+        "profits loss losses debt debts tax taxes value valued award awarded deal money "
+        "dollars invest invested investment bid bonus income charge charged rent loan "
+        "compensation damages settlement penalty reward ransom donation donated sum amount "
+        "financing subsidy"
+    )
+)
+# What an amount of money is written with, besides its number: "about $1.2 billion".
+_AMOUNT_WORDS = re.compile(
+    r"[$€£¥₹]|\b(?:about|around|nearly|almost|roughly|some|over|under|more|less|than|at|"
+    r"least|most|up|to|an?|estimated|approximately|hundred|thousand|million|billion|"
+    r"trillion|bn|m|dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|usd|eur|gbp|us)\b|"
+    r"[\d.,]+",
+    re.IGNORECASE,
+)
+
+
+def is_bare_amount_of_money(claim: str) -> bool:
+    """Whether ``claim`` is an amount of money and nothing else ("$1.2 billion")."""
+    return states_money(claim) and not _AMOUNT_WORDS.sub(" ", claim).strip(" .;:-–—")
+
+
+def asks_for_money(question: str) -> bool:
+    """Whether the question can be answered with an amount of money: it says "how much" or
+    uses a money word ("cost", "budget", "prize")."""
+    return bool(_MONEY_QUESTION.search(question)) or bool(set(terms(question)) & _ASKS_MONEY_TERMS)
+
+
 def money_terms(question: str) -> set[str]:
     """The question's terms that ask for an amount of money ("cost" in "How much did the
     repair cost?"): a sentence that states an amount ("$48 million") covers them."""

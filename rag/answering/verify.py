@@ -20,6 +20,11 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
   does not say how many rebounds;
 - for "who" and "where", a name the article writes as one (not a role it writes in lower
   case, "the president of …"), each name of several words in one sentence or the title.
+  A country the question names is no new name ("President of the United States" for "the
+  American delegation");
+- an amount of money and nothing else ("$1.2 billion", or "1.2 billion" where the sentence
+  writes it in dollars) answers only a question about money ("how much", "cost",
+  "budget"): it is no population.
 
 The passage must also meet the question's own constraints (``question_fit.py``): every
 year and quarter it names occurs in the passage, its title or its article's date, half of
@@ -41,7 +46,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
-from rag.answering.extractive import expected_type, has_answer_type
+from rag.answering.extractive import (
+    asks_for_money,
+    expected_type,
+    has_answer_type,
+    is_bare_amount_of_money,
+)
 from rag.answering.facts import (
     CAPITALISED,
     CAPITALISED_RUN,
@@ -61,7 +71,7 @@ from rag.answering.question_fit import (
     names_counted,
     prefix_match,
 )
-from rag.answering.span import find_claim
+from rag.answering.span import complete_span, find_claim
 from rag.country_names import countries_named, words_naming
 from rag.sentences import Span
 from rag.terms import terms
@@ -437,6 +447,9 @@ def _written_as_name(names: list[str], text: str, lower: set[str]) -> bool:
     return False
 
 
+MONEY_NOT_ASKED = "the claim is an amount of money; the question asks for none"
+
+
 def verify_claim(
     claim: str,
     cited: int,
@@ -472,6 +485,7 @@ def verify_claim(
     negated = _NEGATED_QUESTION.search(question) is not None
     counted = counted_noun(question)
     countries = countries_named(question)
+    money_asked = asks_for_money(question)
     for candidate in _claim_forms(claim):
         demands = _Demands(
             question,
@@ -490,6 +504,11 @@ def verify_claim(
             held = _holding_sentence(candidate, passages[i], demands)
             if held is not None:
                 span, coverage = held
+                # "$1.2 billion" (or "1.2 billion" where the sentence writes dollars) is no
+                # population or name: a bare amount answers only a question about money.
+                written = complete_span(candidate, sentence_text(passages[i], span), question)
+                if not money_asked and is_bare_amount_of_money(written):
+                    return Verdict(None, MONEY_NOT_ASKED)
                 recited = i != cited - 1
                 return Verdict(Support(i, span, recited, claim=candidate, coverage=coverage))
     for candidate in _claim_forms(claim):
