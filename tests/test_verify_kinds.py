@@ -200,3 +200,18 @@ def test_an_amount_of_money_answers_only_a_question_about_money():
         assert not verdict.supported and verdict.reason == MONEY_NOT_ASKED
     for question in ("What was the council's budget?", "How much will Riverton spend?"):
         assert verify_claim("$1.2 billion", 1, question, [budget], 0.6).supported
+
+
+def test_a_place_in_an_order_is_held_by_the_sentence_that_names_both():
+    race = passage(
+        "Kenyan-born runner Amara Okafor won the Riverton City Marathon on Sunday. "
+        "Defending champion Jonas Lindqvist of Sweden finished second, 38 seconds behind. "
+        "Priya Raman took 3rd place.",
+        title="Okafor wins Riverton Marathon",
+    )
+    second = "Who finished second in the Riverton marathon?"
+    # the winner's sentence sits next to "finished second" but does not say it of her
+    assert not verify_claim("Amara Okafor", 1, second, [race], 0.6).supported
+    assert verify_claim("Jonas Lindqvist", 1, second, [race], 0.6).supported
+    assert verify_claim("Priya Raman", 1, "Who came third in the marathon?", [race], 0.6).supported
+    assert verify_claim("Amara Okafor", 1, "Who won the Riverton marathon?", [race], 0.6).supported

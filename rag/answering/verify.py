@@ -25,6 +25,8 @@ A claim is held by a sentence of a passage when, compared normalised ("Nov. 12" 
 - an amount of money and nothing else ("$1.2 billion", or "1.2 billion" where the sentence
   writes it in dollars) answers only a question about money ("how much", "cost",
   "budget"): it is no population.
+- for a place in an order ("who came second?", "third"), one sentence states both the
+  place and the claim: the winner's sentence beside "X finished second" does not hold it.
 
 The passage must also meet the question's own constraints (``question_fit.py``): every
 year and quarter it names occurs in the passage, its title or its article's date, half of
@@ -235,6 +237,9 @@ class _Demands:
     # (the claim's own aside) is about another party ("Russia will be represented by …"
     # for "who led the American one?")
     countries: frozenset[str] = frozenset()
+    # Places in an order the question asks by ("who came second?"): one sentence must say
+    # both the place and the claim, not the place beside a neighbour about the winner.
+    ordinals: tuple[re.Pattern[str], ...] = ()
 
 
 def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[Span, float] | None:
@@ -255,6 +260,11 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             named = countries_named(texts[i])
             if named and not named & demands.countries and named - claim_countries:
                 continue
+        if demands.ordinals and not (
+            all(o.search(texts[i]) for o in demands.ordinals)
+            and claim_terms <= fact_terms(texts[i])
+        ):
+            continue
         text = _with_neighbours(texts, i)
         if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
             continue
@@ -449,6 +459,22 @@ def _written_as_name(names: list[str], text: str, lower: set[str]) -> bool:
 
 MONEY_NOT_ASKED = "the claim is an amount of money; the question asks for none"
 
+# Ordinal places from second on, by word, with the digits a text may write them in. "First"
+# and "last" are left out: questions use them loosely ("When did it first appear?").
+_ORDINALS = {
+    word: re.compile(rf"\b(?:{word}|{n}(?:st|nd|rd|th)|no\.?\s*{n})\b", re.IGNORECASE)
+    for n, word in enumerate(
+        ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"),
+        start=2,
+    )
+}
+
+
+def ordinals_asked(question: str) -> tuple[re.Pattern[str], ...]:
+    """Patterns of the ordinal places (second to tenth) that ``question`` names."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
+    return tuple(pattern for word, pattern in _ORDINALS.items() if word in words)
+
 
 def verify_claim(
     claim: str,
@@ -486,6 +512,7 @@ def verify_claim(
     counted = counted_noun(question)
     countries = countries_named(question)
     money_asked = asks_for_money(question)
+    ordinals = ordinals_asked(question)
     for candidate in _claim_forms(claim):
         demands = _Demands(
             question,
@@ -499,6 +526,7 @@ def verify_claim(
             _names_demanded(candidate, kind, question),
             counted,
             countries,
+            ordinals,
         )
         for i in eligible:
             held = _holding_sentence(candidate, passages[i], demands)
