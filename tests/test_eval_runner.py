@@ -48,9 +48,9 @@ def test_run_over_a_real_index(seeded_service, tmp_path):
     assert russia["gold_rank"] == 1 and len(russia["retrieved"]) == 10
     assert {"retrieve", "answer", "total"} <= set(russia["timings_ms"])
     assert russia["citations"][0]["doc_id"] == ABU_DHABI_DOC
-    # the follow-up is searched together with the earlier question, as the answerer does
+    # the follow-up is searched as the answerer searched it: completed from the earlier one
     searched = ukraine["search_query"]
-    assert searched == "Who led Russia's delegation in Abu Dhabi? And who led Ukraine's?"
+    assert searched == "Who led Ukraine's delegation in Abu Dhabi?"
     assert ukraine["retrieved"][0] == ABU_DHABI_DOC
     assert australia["abstained"] and australia["correct"]
     m = run.metrics

@@ -90,3 +90,14 @@ def test_a_chain_of_follow_ups_is_searched_back_to_the_question_that_stands_alon
     assert search_query("Who organises the Riverton marathon?", history) == (
         "Who organises the Riverton marathon?"
     )
+
+
+def test_what_was_owned_ends_with_the_previous_question_s_sentence():
+    # a long earlier turn is not carried whole into the completed question
+    previous = f"{RUSSIA} " + "x " * 5000
+    assert complete_ellipsis("And who led Ukraine's?", previous) == (
+        "Who led Ukraine's delegation in Abu Dhabi?"
+    )
+    assert complete_ellipsis(
+        "And Ukraine's?", "Who led Russia's U.S. team at St. Louis talks?"
+    ) == ("Who led Ukraine's U.S. team at St. Louis talks?")

@@ -52,6 +52,8 @@ _ONE_AT_END = re.compile(r"\s+ones?$", re.IGNORECASE)
 # the question's end.
 _POSSESSIVE = re.compile(r"\b[\w.&-]+['’]s?\s+(?=\w)")
 _CAPITALISED_WORD = re.compile(r"[A-Z][\w.&-]*\s+$")
+# A question mark, or a full stop after a word's lower-case end ("Dhabi."; not "U.S." or "St.")
+_SENTENCE_END = re.compile(r"[?!]+|(?<=[a-z]{2})\.(?=\s|$)")
 # "What's", "it's", "who's": a verb contracted onto the word, not a possessive.
 _CONTRACTED = frozenset(
     {
@@ -128,7 +130,8 @@ def _owner_and_owned(question: str) -> tuple[int, str] | None:
     start = match.start()
     while (word := _CAPITALISED_WORD.search(question[:start])) and word.start() > 0:
         start = word.start()
-    owned = question[match.end() :].strip().rstrip("?.! ").strip()
+    # What it owns runs to the end of its sentence: "delegation in Abu Dhabi".
+    owned = _SENTENCE_END.split(question[match.end() :], maxsplit=1)[0].strip()
     return (start, owned) if owned else None
 
 
@@ -181,7 +184,7 @@ def complete_ellipsis(question: str, previous: str) -> str | None:
 def standalone_question(question: str, history: list[dict] | None) -> str | None:
     """The follow-up ``question`` completed from the earlier questions (see
     :func:`complete_ellipsis`), or None when it is not such a follow-up."""
-    earlier = previous_questions(history)[-ELLIPSIS_TURNS:]
+    earlier = [turn[:CARRIED_MAX_CHARS] for turn in previous_questions(history)[-ELLIPSIS_TURNS:]]
     if not earlier:
         return None
     # An earlier follow-up may itself have been a stand-in ("And Belarus's?" after "And
