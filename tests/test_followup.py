@@ -101,3 +101,22 @@ def test_what_was_owned_ends_with_the_previous_question_s_sentence():
     assert complete_ellipsis(
         "And Ukraine's?", "Who led Russia's U.S. team at St. Louis talks?"
     ) == ("Who led Ukraine's U.S. team at St. Louis talks?")
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("What happened in Riverton this week?", False),  # "this week" is its own phrase
+        ("Who won the Riverton marathon this year?", False),
+        ("When was that?", True),
+        ("How much did that cost?", True),
+        ("What did he say about this?", True),
+        ("Who represented Ukraine there?", True),
+    ],
+)
+def test_a_demonstrative_before_a_noun_does_not_make_a_follow_up(question, follows):
+    from rag.answering.followup import is_follow_up
+
+    assert is_follow_up(question) is follows
+    history = [{"role": "user", "content": "Who won the Riverton marathon?"}]
+    assert (search_query(question, history) != question) is follows

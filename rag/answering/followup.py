@@ -29,9 +29,14 @@ CARRIED_MAX_CHARS = 2000
 _CONNECTIVE = re.compile(
     r"^\W*(?:and|but|also|so|then|what about|how about|and what|same)\b", re.IGNORECASE
 )
+# "This", "that", "these" and "those" stand for something said before only when no noun
+# follows them: "What did he mean by that?", "Is this true?", not "What happened this week?"
+# or "Who won that race?" (a noun phrase of its own; the earlier question does not define it).
 _PRONOUN = re.compile(
-    r"\b(?:he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|"
-    r"these|those|there|then)\b",
+    r"\b(?:he|she|they|him|her|them|his|hers|their|theirs|it|its|there|then)\b"
+    r"|\b(?:this|that|these|those)\b(?=\s*(?:[?!.,;:]|$|(?:is|was|are|were|will|would|"
+    r"has|had|have|does|did|do|can|could|should|may|might|mean|means|meant|happen|happened|"
+    r"cost|costs|take|took)\b))",
     re.IGNORECASE,
 )
 _ELLIPTIC_POSSESSIVE = re.compile(r"\w['’]s?\s*\?*\s*$")  # "…led Ukraine's?"
