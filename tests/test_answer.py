@@ -242,3 +242,13 @@ def test_an_amount_with_a_scale_word_is_money():
     for amount in ("1.2 billion dollars", "$48 million", "3 million pounds", "500 euros"):
         assert states_money(f"It will cost {amount}."), amount
     assert not states_money("It will take 40 million people.")
+
+
+def test_a_question_to_an_empty_index_says_no_articles_are_indexed(tmp_path, seeded_service):
+    from rag.facade import RagService
+    from tests.conftest import make_settings
+
+    empty = RagService(make_settings(tmp_path / "empty"), embedder=seeded_service.embedder)
+    result = empty.answer("Who led Russia's delegation in Abu Dhabi?")
+    assert result.abstained and result.retrieved == []
+    assert result.notice.startswith("No articles are indexed yet")

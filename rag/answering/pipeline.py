@@ -42,6 +42,11 @@ NO_KNOWN_WORD = (
 # The refusal, without retrieving, when more than half of the question's content words (and
 # at least two) occur in no article: a question in another language, misspelt, or about
 # something else.
+# Beside the refusal when the index holds no article at all.
+NO_ARTICLES = (
+    "No articles are indexed yet: add some with `rag index PATH` or the Manage articles tab, "
+    "then ask again."
+)
 MOSTLY_UNKNOWN = (
     "Most words of the question ({words}) occur in no indexed article, so the articles "
     "likely do not cover it (if they should, check the spelling and ask in the language "
@@ -198,7 +203,7 @@ def prepare(
     # A question that shares no word with any article ("asdf qwer") is about none of them;
     # the nearest vectors would still hand the reader passages to answer from.
     if lexical is None or not lexical.knows_any(search):
-        notice = NO_KNOWN_WORD
+        notice = NO_KNOWN_WORD if lexical is not None and lexical.documents else NO_ARTICLES
     # Nor can articles that never use most of the question's words state its answer ("What
     # did the library renovation cost?" where no article has "library" or "renovation"): the
     # reader would answer from the nearest passages all the same (the bridge's cost).
