@@ -97,6 +97,28 @@ def test_other_articles_that_state_the_answer_are_cited_beside_it():
     assert alone.text == "Igor Kostyukov [1]" and len(alone.citations) == 1
 
 
+def test_a_second_source_must_state_what_the_question_asks_of_the_claim():
+    # Last year's report names this year's winner under a marathon headline, as runner-up.
+    winner = passage(
+        "Amara Okafor won the Riverton City Marathon on Sunday in a course record.",
+        title="Okafor wins Riverton Marathon",
+        doc="2024",
+    )
+    runner_up = passage(
+        "Amara Okafor finished second, 12 seconds behind, after leading for most of the race.",
+        title="Lindqvist takes Riverton Marathon title",
+        doc="2023",
+    )
+    echo = passage(
+        "Amara Okafor won the Riverton City Marathon again, organisers said.",
+        title="Riverton results",
+        doc="wire",
+    )
+    prepared = prepared_for([winner, runner_up, echo], "Who won the Riverton marathon?")
+    checked = check_reading(ReaderReply(1, "Amara Okafor", ""), prepared, Settings())
+    assert [c.doc_id for c in checked.citations] == ["2024", "wire"]
+
+
 def test_the_shown_answer_is_completed_from_its_quote():
     prepared = prepared_for([TALKS], "Who led Russia's delegation?")
     checked = check_reading(ReaderReply(1, "Kostyukov", ""), prepared, Settings())

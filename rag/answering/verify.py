@@ -312,9 +312,11 @@ def corroborations(
 ) -> list[Support]:
     """Up to ``limit`` passages of other articles that state the verified claim of
     ``support`` too: they meet the question's constraints, a sentence of theirs holds every
-    word and number of the claim, and that sentence with its article's title covers half of
-    the question's other terms (or as much as the supporting window does, if less): a
-    second source must be about the question in the very sentence it is quoted for.
+    word and number of the claim, one of the question's own lower-case words (what it says
+    happened) and any place in an order it asks by, and that sentence with its article's
+    title covers half of the question's other terms (or as much as the supporting window
+    does, if less): a second source must be about the question in the very sentence it is
+    quoted for.
     Best-ranked first, one per article; the quote is the stating sentence most about the
     question."""
     if limit <= 0:
@@ -325,6 +327,8 @@ def corroborations(
     negated = _NEGATED_QUESTION.search(question) is not None
     added = added_words(support.claim, question)
     counted = counted_noun(question)
+    predicate = predicate_terms(question) - fact_terms(support.claim)
+    ordinals = ordinals_asked(question)
     found: list[Support] = []
     for i, passage in enumerate(passages):
         if len(found) >= limit:
@@ -334,7 +338,11 @@ def corroborations(
         ):
             continue
         span = _stating_sentence(
-            support.claim, passage, question_terms, min_coverage, negated, added, counted
+            support.claim,
+            passage,
+            question_terms,
+            min_coverage,
+            _SecondSource(negated, added, counted, predicate, ordinals),
         )
         if span is not None:
             seen.add(passage.chunk.doc_id)
@@ -342,15 +350,29 @@ def corroborations(
     return found
 
 
+@dataclass(frozen=True)
+class _SecondSource:
+    """What a second source's sentence must state besides the claim."""
+
+    negated: bool = False
+    added: frozenset[str] | set[str] | None = None
+    counted: str | None = None
+    # The question's own words for what happened ("won", "marathon" in "Who won the
+    # marathon?"), one of them in the sentence itself: "Amara Okafor finished second" names
+    # the winner under a marathon headline, but not as its winner.
+    predicate: frozenset[str] = frozenset()
+    ordinals: tuple[re.Pattern[str], ...] = ()
+
+
 def _stating_sentence(
     claim: str,
     passage: Passage,
     question_terms: set[str],
     min_coverage: float,
-    negated: bool = False,
-    added: set[str] | None = None,
-    counted: str | None = None,
+    demands: _SecondSource | None = None,
 ) -> Span | None:
+    demands = demands or _SecondSource()
+    negated, added, counted = demands.negated, demands.added, demands.counted
     spans = passage_sentences(passage)
     texts = [sentence_text(passage, s) for s in spans]
     claim_terms = fact_terms(claim)
@@ -362,6 +384,14 @@ def _stating_sentence(
             continue
         if added and not added <= polarity_words(texts[i]):
             continue
+        if demands.predicate or demands.ordinals:
+            sentence_terms = fact_terms(texts[i])
+            if demands.predicate and not any(
+                prefix_match(t, sentence_terms) for t in demands.predicate
+            ):
+                continue
+            if not all(o.search(texts[i]) for o in demands.ordinals):
+                continue
         if negated and not _NEGATION.search(_with_neighbours(texts, i)):
             continue
         window = f"{passage.chunk.title} {texts[i]}"
@@ -432,6 +462,22 @@ def _names_demanded(claim: str, kind: str | None, question: str) -> list[str] | 
     if not names and kind == "place" and _new_acronyms(claim, question):
         return None
     return names
+
+
+# Words a question uses for the kind of answer it wants, which a sentence stating the answer
+# need not repeat ("the name of", "what year", "how many").
+_KIND_WORDS = frozenset(
+    terms(
+        "name named call called year years date day days time times month months number "
+        "amount percent percentage kind type many much long far old"
+    )
+)
+
+
+def predicate_terms(question: str) -> frozenset[str]:
+    """The question's lower-case content terms, less the words for the kind of answer it
+    wants: what it says happened ("won", "marathon"), as opposed to whom it names."""
+    return frozenset(_lower_case_terms(question) & fact_terms(question) - _KIND_WORDS)
 
 
 def _lower_case_terms(text: str) -> set[str]:
