@@ -315,6 +315,17 @@ def test_upload_limits_and_unreadable_files(writable):
 # --- auth ------------------------------------------------------------------------------------
 
 
+def test_an_upload_that_replaces_an_article_from_another_file_says_so(start_server):
+    server = start_server()  # its own copy of the seed index: this upload replaces a seed
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        name = f"{PARIS_DOC}.txt"
+        body = client.post("/api/documents", files={"files": (name, ARTICLE.encode())}).json()
+    assert body["updated"] == [PARIS_DOC]
+    [replaced] = body["replaced"]
+    assert replaced["doc_id"] == PARIS_DOC and replaced["now"] == name
+    assert replaced["before"].endswith(f"seeds/{name}")
+
+
 def test_token_auth(start_server):
     from openai import AuthenticationError, OpenAI
 

@@ -278,6 +278,14 @@ def build_ui(service: RagService) -> gr.Blocks:
                 lines.append(("ok", f"{path.name}: already indexed, unchanged"))
             for skipped in result["skipped"]:
                 lines.append(("warn", f"{skipped['file']}: skipped, {skipped['reason']}"))
+            for replaced in result["replaced"]:
+                lines.append(
+                    (
+                        "warn",
+                        f"{replaced['now']}: replaced the article {replaced['doc_id']!r} read "
+                        f"before from {replaced['before']} (rename the file to keep both)",
+                    )
+                )
         progress((len(paths), len(paths)), desc="Done")
         return render.status_html(lines), None
 
