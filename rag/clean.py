@@ -408,13 +408,40 @@ def clean_title(raw: str) -> str:
 _RFC_2822_DAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,\s*\d", re.I)
 
 
+# A date of numbers with the year last: "22.03.2024" (day first, as every country that
+# writes dots does), "22/03/2024" or "03/22/2024" (read where one number cannot be a month).
+_NUMERIC_DAY_FIRST = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})$")
+MONTHS_IN_YEAR = 12
+
+
+def _day_and_month(match: re.Match[str]) -> str | None:
+    """The ISO date of a :data:`_NUMERIC_DAY_FIRST` match, or None where it is no date or
+    could be either day or month first ("03/04/2024")."""
+    a, b, year = int(match["a"]), int(match["b"]), int(match["y"])
+    if match["sep"] == "." or a > MONTHS_IN_YEAR:
+        day, month = a, b
+    elif b > MONTHS_IN_YEAR:
+        day, month = b, a
+    else:
+        return None
+    try:
+        parsed = date(year, month, day)
+    except ValueError:
+        return None
+    return parsed.isoformat() if MIN_YEAR <= parsed.year <= MAX_YEAR else None
+
+
 def normalise_date(value: str) -> str | None:
     """``20211222``, ``2021-12-22T10:00Z``, ``22 Dec 2021``, ``December 22, 2021``, an RSS
-    ``Thu, 03 Oct 2024 08:00:00 +0000`` -> ISO date.
+    ``Thu, 03 Oct 2024 08:00:00 +0000``, ``22.03.2024``, ``22/03/2024``, ``03/22/2024`` ->
+    ISO date.
 
-    Returns None for anything that is not a real calendar date.
+    Returns None for anything that is not a real calendar date, and for a numeric date that
+    could be read day first or month first (``03/04/2024``).
     """
     value = DATE_LABEL.sub("", value.strip())
+    if numeric := _NUMERIC_DAY_FIRST.match(value):
+        return _day_and_month(numeric)
     for pattern in DATE_FORMATS:
         match = pattern.match(value.casefold() if "mon" in pattern.groupindex else value)
         if not match:

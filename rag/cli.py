@@ -17,6 +17,7 @@ from rag.errors import InputError, NotFoundError, RagError
 
 DEFAULT_CORPUS = "seeds"
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a shell reports a process a closed pipe ended
+UNREAD_DATES_SHOWN = 5  # warnings about dates that could not be read, before a count
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +141,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     for doc_id in report.duplicates:
         print(
             f"warning: document id {doc_id!r} appears more than once; kept the first",
+            file=sys.stderr,
+        )
+    for doc_id, path, written in report.unread_dates[:UNREAD_DATES_SHOWN]:
+        print(
+            f"warning: {path}: could not read the date {written!r} of {doc_id!r}, indexed "
+            "without a date (write it as YYYY-MM-DD)",
+            file=sys.stderr,
+        )
+    if len(report.unread_dates) > UNREAD_DATES_SHOWN:
+        print(
+            f"warning: and {len(report.unread_dates) - UNREAD_DATES_SHOWN} more article(s) "
+            "whose date could not be read",
             file=sys.stderr,
         )
     for doc_id, before, now in report.replaced:

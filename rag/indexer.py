@@ -79,6 +79,9 @@ class IndexReport:
     # (doc id, the file it was read from before, the file that replaced it): a file of the
     # same name from another folder takes the id over, which the user should hear about.
     replaced: list[tuple[str, str, str]] = field(default_factory=list)
+    # (doc id, file, the date as written) of articles indexed without a date because the
+    # date they gave could not be read ("03/04/2024": day or month first?).
+    unread_dates: list[tuple[str, str, str]] = field(default_factory=list)
     chunks_written: int = 0
     # Passages whose text was not embedded again: a repeat within the run, or unchanged
     # text of a changed article whose stored vector was reused.
@@ -263,6 +266,8 @@ def index_paths(
                 before = catalogue[item.doc_id].path if item.doc_id in known else None
                 if before and item.path and _other_file(before, item.path):
                     report.replaced.append((item.doc_id, before, item.path))
+                if item.unread_date:
+                    report.unread_dates.append((item.doc_id, item.path or "", item.unread_date))
                 writer.add(item)
             tell()
         writer.flush()

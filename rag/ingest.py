@@ -50,6 +50,7 @@ HTML_DATE_PARAMS = {"extensive_search": False, "original_date": True}
 HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 NO_TEXT = "no article text left after cleaning"
+DATE_SHOWN_CHARS = 40  # of a date that could not be read, in the warning about it
 UNSUPPORTED = "unsupported file type"
 
 
@@ -280,8 +281,10 @@ def _make_document(
     url: str | None = None,
     source: str | None = None,
     site_name: str | None = None,
+    date_given: str | None = None,
 ) -> Document:
-    """Clean the body once; source: given field, else a "Source:" line, else the site name."""
+    """Clean the body once; source: given field, else a "Source:" line, else the site name.
+    ``date_given`` is the date as the input wrote it, kept when it could not be read."""
     title = clean_title(title) or doc_id
     cleaned = clean_article(raw_body, title)
     if not cleaned.text:
@@ -294,6 +297,7 @@ def _make_document(
         url=url,
         source=source or cleaned.source or site_name or None,
         path=str(path),
+        unread_date=date_given.strip()[:DATE_SHOWN_CHARS] if date_given and not date else None,
     )
 
 
@@ -313,6 +317,7 @@ def _text_document(text: str, path: Path) -> Document:
         date=normalise_date(fields.get("date", "")) or date,
         url=fields.get("url") if _is_url(fields.get("url")) else url,
         source=fields.get("source"),
+        date_given=fields.get("date"),
     )
 
 
@@ -429,7 +434,16 @@ def _object_document(
     url = obj["url"] if _is_url(obj.get("url")) else None
     source = obj["source"].strip() if isinstance(obj.get("source"), str) else None
     try:
-        return _make_document(doc_id, title, body, path, date=date, url=url, source=source)
+        return _make_document(
+            doc_id,
+            title,
+            body,
+            path,
+            date=date,
+            url=url,
+            source=source,
+            date_given=str(obj["date"]) if obj.get("date") else None,
+        )
     except _Skip as skip:
         return Skipped(str(path), f"{prefix}{skip}", line=line)
 

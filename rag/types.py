@@ -17,6 +17,9 @@ class Document:
     url: str | None = None
     source: str | None = None  # publisher or origin, when the input says
     path: str | None = None  # file it was read from
+    # The date the input gave as written, when it could not be read as one (not indexed: the
+    # article is indexed without a date, and the reader is told).
+    unread_date: str | None = None
 
     @property
     def content_hash(self) -> str:

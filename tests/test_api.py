@@ -315,11 +315,14 @@ def test_upload_limits_and_unreadable_files(writable):
 # --- auth ------------------------------------------------------------------------------------
 
 
-def test_an_upload_that_replaces_an_article_from_another_file_says_so(start_server):
+def test_an_upload_that_replaces_an_article_or_gives_an_unreadable_date_says_so(start_server):
     server = start_server()  # its own copy of the seed index: this upload replaces a seed
     with httpx.Client(base_url=server.url, timeout=60) as client:
         name = f"{PARIS_DOC}.txt"
         body = client.post("/api/documents", files={"files": (name, ARTICLE.encode())}).json()
+        record = {"id": "strike", "title": "Strike", "date": "03/04/2024", "text": "Staff struck."}
+        feed = client.post("/api/documents", files={"files": ("f.jsonl", json.dumps(record))})
+    assert feed.json()["unread_dates"] == [{"doc_id": "strike", "date": "03/04/2024"}]
     assert body["updated"] == [PARIS_DOC]
     [replaced] = body["replaced"]
     assert replaced["doc_id"] == PARIS_DOC and replaced["now"] == name

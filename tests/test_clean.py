@@ -285,6 +285,11 @@ def test_clean_title() -> None:
         ("12345678", None),
         ("Smarch 3, 2021", None),
         ("yesterday", None),
+        ("22.03.2024", "2024-03-22"),  # dots: day first, as everywhere they are written
+        ("22/03/2024", "2024-03-22"),  # 22 can only be the day
+        ("03/22/2024", "2024-03-22"),
+        ("03/04/2024", None),  # March 4 or 3 April: not guessed
+        ("31/02/2024", None),
     ],
 )
 def test_normalise_date(value: str, expected: str | None) -> None:

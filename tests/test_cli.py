@@ -103,6 +103,25 @@ def test_an_article_replaced_by_a_same_named_file_elsewhere_is_warned(
     assert str(first / "harbour.txt") in err and err.count("\n") == 1
 
 
+def test_a_date_that_cannot_be_read_is_warned_and_the_article_indexed(
+    tmp_path, monkeypatch, capsys
+):
+    _env_index(monkeypatch, tmp_path / "idx")
+    feed = tmp_path / "feed.jsonl"
+    records = [
+        {"id": "strike", "title": "Strike", "date": "03/04/2024", "text": "Ferry staff struck."},
+        {"id": "council", "title": "Council", "date": "22/03/2024", "text": "It met at noon."},
+    ]
+    feed.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    assert main(["index", str(feed)]) == 0
+    err = capsys.readouterr().err
+    assert f"{feed}: could not read the date '03/04/2024' of 'strike'" in err
+    assert "YYYY-MM-DD" in err and "council" not in err
+    assert main(["documents", "--json"]) == 0
+    dates = {d["doc_id"]: d["date"] for d in json.loads(capsys.readouterr().out)}
+    assert dates == {"strike": None, "council": "2024-03-22"}
+
+
 def test_reindexing_after_a_file_is_deleted_says_to_prune(tmp_path, monkeypatch, capsys):
     _env_index(monkeypatch, tmp_path / "idx")
     folder = tmp_path / "articles"

@@ -278,6 +278,14 @@ def build_ui(service: RagService) -> gr.Blocks:
                 lines.append(("ok", f"{path.name}: already indexed, unchanged"))
             for skipped in result["skipped"]:
                 lines.append(("warn", f"{skipped['file']}: skipped, {skipped['reason']}"))
+            for unread in result["unread_dates"]:
+                lines.append(
+                    (
+                        "warn",
+                        f"{unread['doc_id']}: could not read the date {unread['date']!r}, "
+                        "indexed without a date (write it as YYYY-MM-DD)",
+                    )
+                )
             for replaced in result["replaced"]:
                 lines.append(
                     (
