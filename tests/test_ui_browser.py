@@ -146,6 +146,10 @@ def test_chat_sources_follow_up_feedback_upload_and_xss(start_server, browser, t
     expect(page.locator("#chat .answer")).to_have_count(0)
     expect(page.locator("#sources .sources-empty")).to_be_visible()
 
+    # A pasted question over the limit is not cut short in the box: the chat says why.
+    ask("Who led the talks? " * 150)
+    expect(final_answer(0)).to_contain_text("over the limit of 2000")
+
     assert page.evaluate("() => window.__pwned") is None
     assert page_errors == []
     SHOTS_FOR_REVIEW.mkdir(parents=True, exist_ok=True)

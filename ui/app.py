@@ -334,7 +334,8 @@ def build_ui(service: RagService) -> gr.Blocks:
                             placeholder="Ask about the articles…  (Enter to send)",
                             lines=1,
                             max_lines=6,
-                            max_length=settings.max_question_chars,
+                            # no max_length: the browser would cut a pasted question short
+                            # without a word; the answer says it is over the limit instead
                             scale=1,
                             autofocus=True,
                         )
