@@ -8,9 +8,9 @@ too few words of its own to search with.
 Two kinds of follow-up can be completed outright, by grammar alone: a possessive or "one"
 that stands for what the previous question owned ("Who led Russia's delegation in Abu
 Dhabi?" … "And who led Ukraine's?" / "And the American one?"), and another year alone
-("What about in 2023?"). The completed question
-("Who led Ukraine's delegation in Abu Dhabi?") is then what is searched, read and checked,
-so the reader cannot answer it from the Paris talks.
+("What about in 2023?"). The completed question ("Who led Ukraine's delegation in Abu
+Dhabi?") is then what is searched, read and checked, so the reader cannot answer it from
+the Paris talks.
 """
 
 from __future__ import annotations
@@ -53,30 +53,13 @@ _ELLIPSIS_AT_END = re.compile(
     r"[\w.&-]+['’]s?|\b(?i:the|a|an)\s+(?:[\w.&-]+\s+){0,3}?(?i:ones?))\s*[?.!]*\s*$"
 )
 _ONE_AT_END = re.compile(r"\s+ones?$", re.IGNORECASE)
-# In the previous question: a possessor ("Russia's", "the company's") and what it owns, up to
-# the question's end.
+# In the previous question: a possessor ("Russia's", "the company's"), then what it owns.
 _POSSESSIVE = re.compile(r"\b[\w.&-]+['’]s?\s+(?=\w)")
 _CAPITALISED_WORD = re.compile(r"[A-Z][\w.&-]*\s+$")
 # A question mark, or a full stop after a word's lower-case end ("Dhabi."; not "U.S." or "St.")
 _SENTENCE_END = re.compile(r"[?!]+|(?<=[a-z]{2})\.(?=\s|$)")
 # "What's", "it's", "who's": a verb contracted onto the word, not a possessive.
-_CONTRACTED = frozenset(
-    {
-        "it",
-        "that",
-        "what",
-        "who",
-        "where",
-        "when",
-        "why",
-        "how",
-        "there",
-        "here",
-        "he",
-        "she",
-        "let",
-    }
-)
+_CONTRACTED = frozenset("it that what who where when why how there here he she let".split())
 
 
 def _is_contraction(word: str) -> bool:
@@ -140,10 +123,11 @@ def _owner_and_owned(question: str) -> tuple[int, str] | None:
     return (start, owned) if owned else None
 
 
-_YEAR = re.compile(r"\b(?:1[89]|2[01])\d\d\b")
+_YEAR_DIGITS = r"(?:1[89]|2[01])\d\d"
+_YEAR = re.compile(rf"\b{_YEAR_DIGITS}\b")
 # "What about in 2023?", "And 2023?": another year for the same question.
 _ANOTHER_YEAR = re.compile(
-    r"^(?:(?:what|how)\s+about\s+)?(?:(?:in|for|during|of)\s+)?(?P<year>(?:1[89]|2[01])\d\d)$",
+    rf"^(?:(?:what|how)\s+about\s+)?(?:(?:in|for|during|of)\s+)?(?P<year>{_YEAR_DIGITS})$",
     re.IGNORECASE,
 )
 

@@ -39,14 +39,14 @@ NO_KNOWN_WORD = (
     "No word of the question occurs in the indexed articles, so they cannot answer it (if "
     "they should, check the spelling and ask in the language the articles are written in)."
 )
-# The refusal, without retrieving, when more than half of the question's content words (and
-# at least two) occur in no article: a question in another language, misspelt, or about
-# something else.
 # Beside the refusal when the index holds no article at all.
 NO_ARTICLES = (
     "No articles are indexed yet: add some with `rag index PATH` or the Manage articles tab, "
     "then ask again."
 )
+# The refusal, without retrieving, when more than half of the question's content words (and
+# at least two) occur in no article: a question in another language, misspelt, or about
+# something else.
 MOSTLY_UNKNOWN = (
     "Most words of the question ({words}) occur in no indexed article, so the articles "
     "likely do not cover it (if they should, check the spelling and ask in the language "
