@@ -410,12 +410,12 @@ _RFC_2822_DAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,\s*\d", re.I
 
 # A date of numbers with the year last: "22.03.2024" (day first, as every country that
 # writes dots does), "22/03/2024" or "03/22/2024" (read where one number cannot be a month).
-_NUMERIC_DAY_FIRST = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})$")
+_NUMERIC_DATE = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})$")
 MONTHS_IN_YEAR = 12
 
 
 def _day_and_month(match: re.Match[str]) -> str | None:
-    """The ISO date of a :data:`_NUMERIC_DAY_FIRST` match, or None where it is no date or
+    """The ISO date of a :data:`_NUMERIC_DATE` match, or None where it is no date or
     could be either day or month first ("03/04/2024")."""
     a, b, year = int(match["a"]), int(match["b"]), int(match["y"])
     if match["sep"] == "." or a > MONTHS_IN_YEAR:
@@ -440,7 +440,7 @@ def normalise_date(value: str) -> str | None:
     could be read day first or month first (``03/04/2024``).
     """
     value = DATE_LABEL.sub("", value.strip())
-    if numeric := _NUMERIC_DAY_FIRST.match(value):
+    if numeric := _NUMERIC_DATE.match(value):
         return _day_and_month(numeric)
     for pattern in DATE_FORMATS:
         match = pattern.match(value.casefold() if "mon" in pattern.groupindex else value)
