@@ -142,10 +142,10 @@ def index_uploads(service: RagService, paths: list[Path], progress: Any = None) 
         # articles an uploaded file held before and no longer does: still indexed (uploads
         # never delete), removed with DELETE /api/documents/{doc_id}
         "stale": sorted(report.stale),
-        # articles read before from another file and now replaced by an upload of the same
-        # id (the id is the file name): the earlier text is no longer indexed
         # articles indexed without a date, as the date they gave could not be read
         "unread_dates": [{"doc_id": d, "date": written} for d, _, written in report.unread_dates],
+        # articles read before from another file and now replaced by an upload of the same
+        # id (the id is the file name): the earlier text is no longer indexed
         "replaced": [
             {"doc_id": doc_id, "before": before, "now": Path(now).name}
             for doc_id, before, now in report.replaced
