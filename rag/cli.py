@@ -126,6 +126,7 @@ def _indexed_service(args: argparse.Namespace) -> Any:
 def cmd_index(args: argparse.Namespace) -> int:
     """``rag index``."""
     from rag.index_progress import IndexProgressView
+    from rag.indexer import REPLACED_WARNING, UNREAD_DATE_WARNING
     from rag.ingest import check_paths
 
     check_paths(args.paths)  # before the service makes an index folder for nothing
@@ -144,11 +145,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     for doc_id, path, written in report.unread_dates[:UNREAD_DATES_SHOWN]:
-        print(
-            f"warning: {path}: could not read the date {written!r} of {doc_id!r}, indexed "
-            "without a date (write it as YYYY-MM-DD)",
-            file=sys.stderr,
-        )
+        warning = UNREAD_DATE_WARNING.format(date=written, doc_id=doc_id)
+        print(f"warning: {path}: {warning}", file=sys.stderr)
     if len(report.unread_dates) > UNREAD_DATES_SHOWN:
         print(
             f"warning: and {len(report.unread_dates) - UNREAD_DATES_SHOWN} more article(s) "
@@ -156,11 +154,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     for doc_id, before, now in report.replaced:
-        print(
-            f"warning: {now} replaced the article {doc_id!r} read before from {before} "
-            "(the id is the file name: rename one file to keep both)",
-            file=sys.stderr,
-        )
+        warning = REPLACED_WARNING.format(now=now, doc_id=doc_id, before=before)
+        print(f"warning: {warning}", file=sys.stderr)
     if report.stale:
         print(
             f"note: still indexed but no longer in their files: {_some_ids(report.stale)}; "

@@ -59,6 +59,18 @@ class IndexProgress:
 Progress = Callable[[IndexProgress], None]
 
 
+# What the CLI and the chat's upload say of an article indexed without its date, and of one
+# whose id a file from another folder took over.
+UNREAD_DATE_WARNING = (
+    "could not read the date {date!r} of {doc_id!r}, indexed without a date "
+    "(write it as YYYY-MM-DD)"
+)
+REPLACED_WARNING = (
+    "{now} replaced the article {doc_id!r} read before from {before} "
+    "(the id is the file name: rename one file to keep both)"
+)
+
+
 @dataclass
 class IndexReport:
     """What an index run did."""

@@ -18,6 +18,7 @@ from rag.answering.llm import MAX_HISTORY_MESSAGES
 from rag.api import delete_document, document_dict, index_uploads, make_filters, store_upload
 from rag.errors import RagError
 from rag.feedback import new_answer_id, record_feedback
+from rag.indexer import REPLACED_WARNING, UNREAD_DATE_WARNING
 from rag.ingest import SUPPORTED_SUFFIXES
 from rag.types import Answer, Preview
 from ui import render
@@ -278,22 +279,8 @@ def build_ui(service: RagService) -> gr.Blocks:
                 lines.append(("ok", f"{path.name}: already indexed, unchanged"))
             for skipped in result["skipped"]:
                 lines.append(("warn", f"{skipped['file']}: skipped, {skipped['reason']}"))
-            for unread in result["unread_dates"]:
-                lines.append(
-                    (
-                        "warn",
-                        f"{unread['doc_id']}: could not read the date {unread['date']!r}, "
-                        "indexed without a date (write it as YYYY-MM-DD)",
-                    )
-                )
-            for replaced in result["replaced"]:
-                lines.append(
-                    (
-                        "warn",
-                        f"{replaced['now']}: replaced the article {replaced['doc_id']!r} read "
-                        f"before from {replaced['before']} (rename the file to keep both)",
-                    )
-                )
+            lines += [("warn", UNREAD_DATE_WARNING.format(**u)) for u in result["unread_dates"]]
+            lines += [("warn", REPLACED_WARNING.format(**r)) for r in result["replaced"]]
         progress((len(paths), len(paths)), desc="Done")
         return render.status_html(lines), None
 
