@@ -116,13 +116,7 @@ def words_naming(text: str, countries: frozenset[str]) -> set[str]:
     "American" for the United States)."""
     if not countries:
         return set()
-    by_word, by_code, _ = _index()
-    found = {
-        word
-        for word in re.findall(r"[\w.]+", text)
-        if any(by_word.get(t, set()) & countries for t in terms(word))
-        or (word.isupper() and any(by_code.get(t, set()) & countries for t in terms(word)))
-    }
+    found = {word for word in re.findall(r"[\w.]+", text) if countries_named(word) & countries}
     pattern, by_phrase = _phrases()
     for phrase in pattern.findall(text) if pattern else ():
         if by_phrase[phrase] & countries:

@@ -58,9 +58,11 @@ _MONEY_QUESTION = re.compile(r"\bhow much\b", re.IGNORECASE)
 _MONEY_TERMS = frozenset(
     terms("cost costing paid pay paying spend spent spending price priced worth fee")
 )
+_CURRENCY_SIGN = r"[$€£¥₹]"
+_SCALE_WORDS = r"hundred|thousand|million|billion|trillion|bn|m"
+_CURRENCY_WORDS = r"dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP"
 _AMOUNT_OF_MONEY = re.compile(
-    r"[$€£¥₹]\s?\d|\d\s?(?:(?:hundred|thousand|million|billion|trillion|bn|m)\s)?"
-    r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|USD|EUR|GBP)\b",
+    rf"{_CURRENCY_SIGN}\s?\d|\d\s?(?:(?:{_SCALE_WORDS})\s)?(?:{_CURRENCY_WORDS})\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
@@ -271,10 +273,9 @@ _ASKS_MONEY_TERMS = _MONEY_TERMS | frozenset(
 )
 # What an amount of money is written with, besides its number: "about $1.2 billion".
 _AMOUNT_WORDS = re.compile(
-    r"[$€£¥₹]|\b(?:about|around|nearly|almost|roughly|some|over|under|more|less|than|at|"
-    r"least|most|up|to|an?|estimated|approximately|hundred|thousand|million|billion|"
-    r"trillion|bn|m|dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|usd|eur|gbp|us)\b|"
-    r"[\d.,]+",
+    rf"{_CURRENCY_SIGN}|\b(?:about|around|nearly|almost|roughly|some|over|under|more|less|"
+    rf"than|at|least|most|up|to|an?|estimated|approximately|us|{_SCALE_WORDS}|"
+    rf"{_CURRENCY_WORDS})\b|[\d.,]+",
     re.IGNORECASE,
 )
 
