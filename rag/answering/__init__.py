@@ -2,7 +2,8 @@
 
 | module | holds |
 |---|---|
-| `pipeline.py` | checks input, retrieves, answers (LLM or extractive, with fallback) |
+| `pipeline.py` | retrieves, answers (LLM or extractive, with fallback) |
+| `inputs.py` | checks the question, `top_k`, the document filter and the history |
 | `extractive.py` | the offline answerer: picks and cites the best supporting sentences |
 | `evidence.py` | the reader's evidence: the best sentences with their neighbours, in budget |
 | `reader.py` | the LLM reader: evidence prompt, JSON reply, parse |
@@ -17,6 +18,7 @@
 | `followup.py` | expands a follow-up question with the previous one, without an LLM |
 """
 
-from rag.answering.pipeline import answer_question, answer_stream, check_history, check_question
+from rag.answering.inputs import check_history, check_question
+from rag.answering.pipeline import answer_question, answer_stream
 
 __all__ = ["answer_question", "answer_stream", "check_history", "check_question"]
