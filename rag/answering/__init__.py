@@ -8,6 +8,7 @@
 | `evidence.py` | the reader's evidence: the best sentences with their neighbours, in budget |
 | `reader.py` | the LLM reader: evidence prompt, JSON reply, parse |
 | `verify.py` | checks every generated claim against the passages; re-cites or removes |
+| `corroborate.py` | second sources: other articles whose own sentence states the verified claim |
 | `question_fit.py` | whether a passage can be about what the question names: years, entities |
 | `facts.py` | a text's facts normalised for comparison: numbers, months, names, initials |
 | `llm.py` | litellm calls, provider errors, the free-text prompt path |

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answering.cite import make_citation
+from rag.answering.corroborate import corroborations
 from rag.answering.extractive import extractive_answer, shown_quote
 from rag.answering.followup import history_context, search_query, standalone_question
 from rag.answering.inputs import check_filters, check_history, check_question, check_top_k
 from rag.answering.question_fit import sentence_fit
 from rag.answering.span import complete_span
-from rag.answering.verify import ECHOES_QUESTION, Verdict, corroborations, verify_claim
+from rag.answering.verify import ECHOES_QUESTION, Verdict, verify_claim
 from rag.constraints import as_of_date, window_met
 from rag.errors import ProviderError
 from rag.retrieve import Filters, retrieve

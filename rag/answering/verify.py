@@ -86,8 +86,8 @@ ECHOES_QUESTION = "the claim only repeats the question"
 _BARE_YES_NO = re.compile(r"(?i)^\W*(?:yes|no)\W*$")
 # A question that asks what is not the case ("Which country did not sign?") is answered only
 # by a text that states a negation, in a word or a negative verb ("refused", "voted against").
-_NEGATED_QUESTION = re.compile(r"\b(?:not|never|no longer)\b|n['’]t\b", re.I)
-_NEGATION = re.compile(
+NEGATED_QUESTION = re.compile(r"\b(?:not|never|no longer)\b|n['’]t\b", re.I)
+NEGATION = re.compile(
     r"\b(?:not|never|no|none|nor|neither|without|cannot|lack\w*|refus\w*|fail\w*|declin\w*|"
     r"reject\w*|against|except\w*|instead|absent)\b|n['’]t\b",
     re.I,
@@ -108,12 +108,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:][\"'”’)\]]*\s)[\s\"'“‘(\[]*$")
 # paraphrase ("leads Russia's side" for "represented Russia") passes but a claim whose one
 # new word is absent ("quantum" Turing machines) does not.
 MIN_NOVEL_SHARE = 0.5
-# Share of the question's other terms that another article's stating sentence (with its
-# title) must cover to be cited beside the answer: half, the "most of" of
-# the entity rule, or less when the model's own passage covers less.
-MIN_CORROBORATION_COVERAGE = 0.5
 # Share of the question's other terms a headline that alone states a claim must cover: the
-# same "most of" as a second source's sentence.
+# same "most of" as a second source's sentence (``corroborate.py``).
 MIN_TITLE_COVERAGE = 0.5
 
 
@@ -205,7 +201,7 @@ def _names_stand_whole(phrases: list[list[str]], sentences: list[set[str]]) -> b
     )
 
 
-def _covers_question(window: str, question_terms: set[str], claim_terms: set[str]) -> float:
+def covers_question(window: str, question_terms: set[str], claim_terms: set[str]) -> float:
     """Share of the question's terms (those the claim does not repeat) found in ``window``."""
     asked = question_terms - claim_terms
     if not asked:
@@ -214,7 +210,7 @@ def _covers_question(window: str, question_terms: set[str], claim_terms: set[str
     return sum(prefix_match(t, vocabulary) for t in asked) / len(asked)
 
 
-def _with_neighbours(texts: list[str], i: int) -> str:
+def with_neighbours(texts: list[str], i: int) -> str:
     """Sentence ``i`` with the one before and the one after it."""
     return " ".join(texts[max(0, i - 1) : i + 2])
 
@@ -252,7 +248,7 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     phrases = _name_phrases(claim)
     title_terms = name_vocabulary(title) if phrases else set()
     sentence_terms = [name_vocabulary(t) for t in texts] if phrases else []
-    lower = _lower_case_terms(passage.chunk.text) if demands.names is not None else set()
+    lower = lower_case_terms(passage.chunk.text) if demands.names is not None else set()
     claim_countries = countries_named(claim) if demands.countries else frozenset()
     best: tuple[tuple[bool, int], Span, float] | None = None
     for i, span in enumerate(spans):
@@ -265,10 +261,10 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             and claim_terms <= fact_terms(texts[i])
         ):
             continue
-        text = _with_neighbours(texts, i)
+        text = with_neighbours(texts, i)
         if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
             continue
-        if demands.negated and not _NEGATION.search(text):
+        if demands.negated and not NEGATION.search(text):
             continue
         if demands.names is not None and not _written_as_name(demands.names, text, lower):
             continue
@@ -279,7 +275,7 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
         window = f"{title} {text}"
         if demands.counted and not names_counted(demands.counted, fact_terms(window)):
             continue
-        coverage = _covers_question(window, demands.question_terms, claim_terms)
+        coverage = covers_question(window, demands.question_terms, claim_terms)
         if coverage < demands.min_question_share:
             continue
         # The sentence itself, not its neighbours: a parallel sentence about another party
@@ -302,110 +298,7 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     return (best[1], best[2]) if best else None
 
 
-def corroborations(
-    support: Support,
-    question: str,
-    passages: list[Passage],
-    limit: int,
-    rarity: Callable[[str], float] | None = None,
-    window: tuple[str, str] | None = None,
-) -> list[Support]:
-    """Up to ``limit`` passages of other articles that state the verified claim of
-    ``support`` too: they meet the question's constraints, a sentence of theirs holds every
-    word and number of the claim, one of the question's own lower-case words (what it says
-    happened) and any place in an order it asks by, and that sentence with its article's
-    title covers half of the question's other terms (or as much as the supporting window
-    does, if less): a second source must be about the question in the very sentence it is
-    quoted for.
-    Best-ranked first, one per article; the quote is the stating sentence most about the
-    question."""
-    if limit <= 0:
-        return []
-    question_terms = fact_terms(question)
-    min_coverage = min(support.coverage, MIN_CORROBORATION_COVERAGE)
-    seen = {passages[support.passage_index].chunk.doc_id}
-    negated = _NEGATED_QUESTION.search(question) is not None
-    added = added_words(support.claim, question)
-    counted = counted_noun(question)
-    predicate = predicate_terms(question) - fact_terms(support.claim)
-    ordinals = ordinals_asked(question)
-    found: list[Support] = []
-    for i, passage in enumerate(passages):
-        if len(found) >= limit:
-            break
-        if passage.chunk.doc_id in seen or not meets_question_constraints(
-            question, passage, rarity, window
-        ):
-            continue
-        span = _stating_sentence(
-            support.claim,
-            passage,
-            question_terms,
-            min_coverage,
-            _SecondSource(negated, added, counted, predicate, ordinals),
-        )
-        if span is not None:
-            seen.add(passage.chunk.doc_id)
-            found.append(Support(i, span, recited=False, claim=support.claim))
-    return found
-
-
-@dataclass(frozen=True)
-class _SecondSource:
-    """What a second source's sentence must state besides the claim."""
-
-    negated: bool = False
-    added: frozenset[str] | set[str] | None = None
-    counted: str | None = None
-    # The question's own words for what happened ("won", "marathon" in "Who won the
-    # marathon?"), one of them in the sentence itself: "Amara Okafor finished second" names
-    # the winner under a marathon headline, but not as its winner.
-    predicate: frozenset[str] = frozenset()
-    ordinals: tuple[re.Pattern[str], ...] = ()
-
-
-def _stating_sentence(
-    claim: str,
-    passage: Passage,
-    question_terms: set[str],
-    min_coverage: float,
-    demands: _SecondSource | None = None,
-) -> Span | None:
-    demands = demands or _SecondSource()
-    negated, added, counted = demands.negated, demands.added, demands.counted
-    spans = passage_sentences(passage)
-    texts = [sentence_text(passage, s) for s in spans]
-    claim_terms = fact_terms(claim)
-    best: tuple[float, Span] | None = None
-    for i, span in enumerate(spans):
-        # The quote must itself state the claim: a neighbour holding it is enough for the
-        # model's own choice, not for a second source shown beside it.
-        if not _states(claim, texts[i]):
-            continue
-        if added and not added <= polarity_words(texts[i]):
-            continue
-        if demands.predicate or demands.ordinals:
-            sentence_terms = fact_terms(texts[i])
-            if demands.predicate and not any(
-                prefix_match(t, sentence_terms) for t in demands.predicate
-            ):
-                continue
-            if not all(o.search(texts[i]) for o in demands.ordinals):
-                continue
-        if negated and not _NEGATION.search(_with_neighbours(texts, i)):
-            continue
-        window = f"{passage.chunk.title} {texts[i]}"
-        if counted and not names_counted(counted, fact_terms(window)):
-            continue
-        if _covers_question(window, question_terms, claim_terms) < min_coverage:
-            continue
-        about = _covers_question(texts[i], question_terms, claim_terms)
-        if best is None or about > best[0]:
-            best = (about, span)
-    return best[1] if best else None
-
-
-def _states(claim: str, sentence: str) -> bool:
+def states(claim: str, sentence: str) -> bool:
     """Whether every number and content term of ``claim`` is in ``sentence`` itself."""
     vocabulary = fact_terms(sentence)
     return numbers(claim) <= numbers(sentence) and all(
@@ -464,23 +357,7 @@ def _names_demanded(claim: str, kind: str | None, question: str) -> list[str] | 
     return names
 
 
-# Words a question uses for the kind of answer it wants, which a sentence stating the answer
-# need not repeat ("the name of", "what year", "how many").
-_KIND_WORDS = frozenset(
-    terms(
-        "name named call called year years date day days time times month months number "
-        "amount percent percentage kind type many much long far old"
-    )
-)
-
-
-def predicate_terms(question: str) -> frozenset[str]:
-    """The question's lower-case content terms, less the words for the kind of answer it
-    wants: what it says happened ("won", "marathon"), as opposed to whom it names."""
-    return frozenset(_lower_case_terms(question) & fact_terms(question) - _KIND_WORDS)
-
-
-def _lower_case_terms(text: str) -> set[str]:
+def lower_case_terms(text: str) -> set[str]:
     """The terms of the words ``text`` writes in lower case."""
     return {t for word in _LOWER_WORD.findall(text) for t in terms(word)}
 
@@ -554,7 +431,7 @@ def verify_claim(
     eligible = [
         i for i in order if meets_question_constraints(question, passages[i], rarity, window)
     ]
-    negated = _NEGATED_QUESTION.search(question) is not None
+    negated = NEGATED_QUESTION.search(question) is not None
     counted = counted_noun(question)
     countries = countries_named(question)
     money_asked = asks_for_money(question)
@@ -603,11 +480,11 @@ def _title_holding(claim: str, title: str, question_terms: set[str], negated: bo
     must) and is about the question (half of its other terms); None otherwise. A headline
     is the article's shortest statement of its news, and in a pool of snippets often the
     only one; but every passage of a page sits under it, so it must state the claim whole."""
-    if not title or fact_terms(claim) <= question_terms or not _states(claim, title):
+    if not title or fact_terms(claim) <= question_terms or not states(claim, title):
         return None
-    if negated and not _NEGATION.search(title):
+    if negated and not NEGATION.search(title):
         return None
-    coverage = _covers_question(title, question_terms, fact_terms(claim))
+    coverage = covers_question(title, question_terms, fact_terms(claim))
     return coverage if coverage >= MIN_TITLE_COVERAGE else None
 
 
