@@ -121,6 +121,23 @@ def test_the_quote_is_the_sentence_that_writes_the_claim():
     assert quoted == "Lithium prices rose 3 percent during the dispute."
 
 
+def test_a_claim_held_through_a_neighbour_is_quoted_from_the_neighbour():
+    # The sentence with the time names only other countries, so the one beside it passes
+    # (its window holds the time): the quote must still be the sentence that states it.
+    text = (
+        "The Russian delegation is led by Dmitri Kozak, while Ukraine is represented by "
+        "Andriy Yermak. Advisers to the French and German leaders also take part in the "
+        "talks, which began at 1100 GMT on Tuesday."
+    )
+    talks = passage(text, title="Russian and Ukrainian envoys meet in Paris")
+    question = "At what time did the Paris talks between Russia and Ukraine begin?"
+    verdict = verify_claim("1100 GMT", 1, question, [talks], 0.6)
+    assert verdict.supported
+    span = verdict.support.span
+    quoted = text[span.start - talks.chunk.start : span.end - talks.chunk.start]
+    assert "1100 GMT" in quoted
+
+
 def test_a_sentence_about_another_country_does_not_hold_the_answer():
     # "the American one" is not Russia's: the sentence that names Kostyukov names Russia only.
     text = (

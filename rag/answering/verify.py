@@ -250,8 +250,9 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     sentence_terms = [name_vocabulary(t) for t in texts] if phrases else []
     lower = lower_case_terms(passage.chunk.text) if demands.names is not None else set()
     claim_countries = countries_named(claim) if demands.countries else frozenset()
-    best: tuple[tuple[bool, int], Span, float] | None = None
-    for i, span in enumerate(spans):
+    own = [_writes_claim(claim, claim_terms, text) for text in texts]
+    best: tuple[tuple[bool, int, bool], Span, float] | None = None
+    for i in range(len(spans)):
         if demands.countries:
             named = countries_named(texts[i])
             if named and not named & demands.countries and named - claim_countries:
@@ -286,16 +287,29 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             < demands.min_entity_share
         ):
             continue
-        # The quote is the sentence itself that writes the claim's words in a row, else the
-        # one that shares most with it: "3 percent" is quoted from "prices rose 3 percent",
-        # not from "a three-week strike … a 9 percent pay rise", which holds both words too.
-        own = (
-            find_claim(claim, texts[i]) is not None,
-            len(claim_terms & fact_terms(texts[i])) + len(numbers(claim) & numbers(texts[i])),
-        )
-        if best is None or own > best[0]:
-            best = (own, span, coverage)
+        # The quote is the sentence that writes the claim's words in a row, else the one that
+        # shares most with it: "3 percent" is quoted from "prices rose 3 percent", not from
+        # "a three-week strike … a 9 percent pay rise", which holds both words too. A window
+        # held by a neighbour's words is quoted from that neighbour, so the quote states the
+        # claim ("1100 GMT" from its own sentence, not the one beside it that passed).
+        # The sentence's own window goes before a neighbour's that passed through it.
+        quoted = max(_window_indexes(i, len(spans)), key=lambda j: (own[j], j == i))
+        rank = (*own[quoted], quoted == i)
+        if best is None or rank > best[0]:
+            best = (rank, spans[quoted], coverage)
     return (best[1], best[2]) if best else None
+
+
+def _window_indexes(i: int, count: int) -> range:
+    """Indexes of sentence ``i`` and its neighbours among ``count`` sentences."""
+    return range(max(0, i - 1), min(count, i + 2))
+
+
+def _writes_claim(claim: str, claim_terms: set[str], sentence: str) -> tuple[bool, int]:
+    """How well ``sentence`` writes ``claim``: its words in a row, then the terms and numbers
+    the two share (compared as tuples, larger is better)."""
+    shared = len(claim_terms & fact_terms(sentence)) + len(numbers(claim) & numbers(sentence))
+    return find_claim(claim, sentence) is not None, shared
 
 
 def states(claim: str, sentence: str) -> bool:
