@@ -19,6 +19,7 @@ from rag.evaluate.metrics import (
     reciprocal_rank,
     summarise,
     unmatched_markers,
+    unquoted_claims,
     word_count,
 )
 from rag.evaluate.report import compare_runs, format_comparison, format_table, markdown_report
@@ -341,3 +342,18 @@ def test_seed_answers_appear_literally_in_a_source_article():
         assert set(case.sources) <= set(articles), case.id
         for answer in case.answers:
             assert any(normalise(answer) in articles[s] for s in case.sources), (case.id, answer)
+
+
+def test_a_quote_that_writes_nothing_of_its_claim_is_counted():
+    kozak = {"n": 1, "doc_id": PARIS_DOC, "quote": "The Russian delegation is led by Kozak."}
+    time = {"n": 2, "doc_id": PARIS_DOC, "quote": "The talks began at 1100 GMT on Tuesday."}
+    assert unquoted_claims("1100 GMT [2]", [kozak, time]) == 0
+    assert unquoted_claims("1100 GMT [1]", [kozak, time]) == 1
+    # each claim against the quotes of its own markers; a run of markers cites one claim
+    assert unquoted_claims("Kozak [1]. It began at 1100 GMT. [2]", [kozak, time]) == 0
+    assert unquoted_claims("Kozak [1][2]", [kozak, time]) == 1
+    # nothing to trace: a claim of stop words alone, or a citation without a quote
+    assert unquoted_claims("No [1]", [kozak]) == 0
+    assert unquoted_claims("1100 GMT [1]", [{"n": 1, "doc_id": PARIS_DOC}]) == 0
+    record_ = record("q", KOSTYUKOV, "1100 GMT [1]", False, [kozak], [PARIS_DOC])
+    assert summarise([record_])["unquoted_claims"] == 1

@@ -27,6 +27,8 @@ _QUOTES = str.maketrans(
 )
 _SPACE = re.compile(r"\s+")
 _MARKER = re.compile(r"\[\s*(\d{1,4})\s*\]")
+# A claim and the run of markers that cites it: "Kostyukov [1][2]", "… ended. [3]".
+_CITED_CLAIM = re.compile(r"([^\[\]]*)((?:\s*\[\s*\d{1,4}\s*\])+)")
 _WORD = re.compile(r"\w")
 
 
@@ -104,6 +106,33 @@ def unmatched_markers(text: str, citations: Iterable[Mapping[str, Any]]) -> int:
     return sum(1 for m in _MARKER.finditer(text) if int(m.group(1)) not in known)
 
 
+def unquoted_claims(answer: str, citations: Iterable[Mapping[str, Any]]) -> int:
+    """Citations whose ``quote`` writes none of the words or numbers of the claim they are
+    cited for (the answer's text before their marker): a quote the reader cannot trace the
+    claim to. Claims of stop words alone ("No") and citations without a quote are not
+    counted."""
+    from rag.answering.facts import fact_terms, numbers
+    from rag.answering.question_fit import prefix_match
+
+    quotes = {int(c.get("n", -1)): c.get("quote") for c in citations}
+    count = 0
+    for match in _CITED_CLAIM.finditer(answer):
+        claim = match.group(1)
+        claim_terms, claim_numbers = fact_terms(claim), numbers(claim)
+        if not claim_terms and not claim_numbers:
+            continue
+        for marker in _MARKER.finditer(match.group(2)):
+            quote = quotes.get(int(marker.group(1)))
+            if not quote:
+                continue
+            vocabulary = fact_terms(quote)
+            if not (claim_numbers & numbers(quote)) and not any(
+                prefix_match(t, vocabulary) for t in claim_terms
+            ):
+                count += 1
+    return count
+
+
 def word_count(text: str) -> int:
     """Words of the answer, citation markers left out."""
     return sum(1 for token in strip_markers(text).split() if _WORD.search(token))
@@ -176,6 +205,9 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             # Generated claims that verification removed (never shown) or re-cited.
             "unsupported_claims": sum(int(r.get("unsupported_claims") or 0) for r in results),
             "recited_claims": sum(int(r.get("recited_claims") or 0) for r in results),
+            "unquoted_claims": sum(
+                unquoted_claims(r["answer"], r.get("citations") or []) for r in answered
+            ),
             "mean_answer_words": (
                 round(sum(word_count(r["answer"]) for r in answered) / len(answered), 1)
                 if answered

@@ -27,10 +27,11 @@ METRIC_LABELS = (
     ("invalid_citations", "invalid citation markers"),
     ("unsupported_claims", "generated claims removed (unsupported)"),
     ("recited_claims", "generated claims re-cited"),
+    ("unquoted_claims", "quotes not writing their claim"),
     ("mean_answer_words", "mean answer length (words)"),
 )
 # Metrics where a higher value is worse, for the signs of a comparison.
-LOWER_IS_BETTER = frozenset({"false_refusals", "invalid_citations"})
+LOWER_IS_BETTER = frozenset({"false_refusals", "invalid_citations", "unquoted_claims"})
 MAX_FAILURES = 200
 
 
