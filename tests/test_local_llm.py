@@ -364,3 +364,41 @@ def test_reasking_is_a_setting(local_service):
     echo = ReaderReply(1, "Philip Breedlove", "")
     refused = check_reading(echo, prepared, settings)
     assert _reasked(refused, echo, None, prepared, settings) == (refused, echo)
+
+
+def test_a_later_report_of_another_date_is_read_again(tmp_path, local_service):
+    """The model reads the first report's date; a later article postponed it: the answer is
+    read again from the later one, and the notice says what the earlier one said."""
+    first = tmp_path / "footbridge-june.md"
+    first.write_text(
+        "---\ntitle: Harbor Point footbridge to open in June\ndate: 2026-03-02\n---\n\n"
+        "The Harbor Point footbridge will open on June 14, the port authority said on Monday. "
+        "The bridge links the ferry terminal to the old town.\n",
+        encoding="utf-8",
+    )
+    later = tmp_path / "footbridge-delayed.md"
+    later.write_text(
+        "---\ntitle: Footbridge opening delayed\ndate: 2026-05-30\n---\n\n"
+        "The opening of the Harbor Point footbridge has been delayed to September 20 because "
+        "engineers found cracked welds, the port authority said on Friday.\n",
+        encoding="utf-8",
+    )
+    shutil.copytree(local_service.settings.index_dir, tmp_path / "index")
+    service = RagService(
+        local_service.settings.model_copy(update={"index_dir": tmp_path / "index"}),
+        embedder=local_service.embedder,
+    )
+    service.index([first, later])
+    result = service.answer("When will the Harbor Point footbridge open?")
+    assert_verified(result)
+    assert "September 20" in result.answer and "June" not in result.answer
+    assert result.citations[0].doc_id == "footbridge-delayed"
+    off = RagService(
+        service.settings.model_copy(update={"reader_later_reports": False}),
+        embedder=local_service.embedder,
+    )
+    plain = off.answer("When will the Harbor Point footbridge open?")
+    assert_verified(plain)
+    assert "June 14" in plain.answer and plain.notice is None  # the first reading
+    assert result.notice is not None
+    assert "2026-03-02" in result.notice and "June 14" in result.notice

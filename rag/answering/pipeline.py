@@ -197,6 +197,7 @@ class Checked:
     invalid: int = 0
     echoed: bool = False  # refused because the claim only repeated the question
     wrong_kind: str | None = None  # refused for not being the kind of answer asked for
+    notice: str | None = None  # shown beside the answer (a later report's update)
 
 
 def _result(
@@ -224,7 +225,7 @@ def _result(
         model=model,
         timings_ms=timings,
         search_query=prepared.search if prepared.search != prepared.asked else None,
-        notice=notice or (prepared.notice if checked.abstained else None),
+        notice=notice or checked.notice or (prepared.notice if checked.abstained else None),
         invalid_citations=checked.invalid,
         unsupported_claims=checked.unsupported,
         recited_claims=checked.recited,
@@ -333,6 +334,7 @@ def _answer_by_reader(corpus: Corpus, prepared: Prepared, started: float) -> Ans
         check_reading(reading, prepared, settings), reading, evidence, prepared, settings
     )
     checked = _confirmed(checked, reading, prepared, settings)
+    checked, reading = _updated(checked, reading, prepared, settings)
     return _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
 
 
@@ -382,6 +384,54 @@ def _confirmed(
     if stated:
         return checked
     return Checked(settings.refusal_text, [], True, unsupported=checked.unsupported + 1)
+
+
+def _updated(
+    checked: Checked, reading: ReaderReply, prepared: Prepared, settings: Settings
+) -> tuple[Checked, ReaderReply]:
+    """With ``reader_later_reports``: a date or figure read from an older article is read
+    again from a later one that reports another (``latest.py``); the later answer, checked
+    the same way, replaces it only when a later article holds it. A provider failure keeps
+    the first answer."""
+    if not settings.reader_later_reports or checked.abstained or not checked.citations:
+        return checked, reading
+    from rag.answering.evidence import Evidence, EvidenceBlock
+    from rag.answering.latest import LATER_REPORT, later_report
+    from rag.answering.reader import read
+
+    first = checked.citations[0]
+    cited = next((i for i, p in enumerate(prepared.passages) if p.chunk.text == first.text), None)
+    if cited is None or first.date is None:
+        return checked, reading
+    claim = _MARKERS_AT_END.sub("", checked.text).strip()
+    later = later_report(
+        claim,
+        first.quote,
+        cited,
+        prepared.question,
+        prepared.passages,
+        prepared.rarity,
+        prepared.window,
+    )
+    if later is None:
+        return checked, reading
+    passage = prepared.passages[later.passage_index]
+    evidence = Evidence([EvidenceBlock(later.passage_index + 1, passage, later.spans)], [])
+    try:
+        again = read(prepared.question, evidence, None, settings)
+    except ProviderError:
+        return checked, reading
+    if reading.reply is not None and again.reply is not None:
+        again = dataclasses.replace(again, reply=reading.reply.plus(again.reply))
+    rechecked = check_reading(again, prepared, settings)
+    if rechecked.abstained or (rechecked.citations[0].date or "") <= first.date:
+        return checked, dataclasses.replace(reading, reply=again.reply)
+    rechecked.unsupported += checked.unsupported
+    rechecked.recited += checked.recited
+    rechecked.notice = LATER_REPORT.format(
+        new_date=(rechecked.citations[0].date or "")[:10], old_date=first.date[:10], old=claim
+    )
+    return rechecked, again
 
 
 # --------------------------------------------------------------------------- passages prompt
@@ -484,6 +534,7 @@ def _stream_by_reader(
         check_reading(reading, prepared, settings), reading, evidence, prepared, settings
     )
     checked = _confirmed(checked, reading, prepared, settings)
+    checked, reading = _updated(checked, reading, prepared, settings)
     yield _result(prepared, checked, settings.generator or "", started, reply=reading.reply)
 
 

@@ -1,0 +1,122 @@
+"""A later report of the same story: an answer read from an older article is read again from a
+newer one that reports another date or figure for what is asked.
+
+News moves on: a reopening is postponed, a death toll rises, a budget is cut. The model picks
+the excerpt that states the answer most plainly, which is often the older report ("will
+reopen on May 10" against "has been postponed to October 4"). So when the verified answer is
+a date or a number and the question names no time of its own, the other retrieved articles
+dated later are searched for a sentence that
+
+- holds a date or number (as asked) that the question does not, and not the answer's own;
+- uses one of the question's own lower-case words (what it says happened: "reopen",
+  "budget"), as a second source must (``corroborate.py``);
+- with its neighbours, covers as much of the question as the answer's sentence does with
+  its neighbours (titles aside: every sentence of a page shares its headline).
+
+The newest such sentence, with its neighbours, is read again by the model; its answer is
+checked like any other and replaces the older one only when a later article holds it. The
+answer then says in its notice what the earlier article said. General rules only: no list
+of events, words or sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.answering.cite import passage_sentences, sentence_text
+from rag.answering.corroborate import predicate_terms
+from rag.answering.extractive import expected_type, has_answer_type
+from rag.answering.facts import fact_terms, numbers
+from rag.answering.question_fit import meets_question_constraints
+from rag.answering.verify import covers_question, states, with_neighbours
+from rag.constraints import question_constraints
+from rag.sentences import Span
+from rag.types import Passage
+
+# The kinds of answer a later report revises by another value: a date and a figure. A
+# different name in a later article is as often another person in the story as an update.
+UPDATED_KINDS = frozenset({"time", "number"})
+# Shown beside an answer read from the later report.
+LATER_REPORT = (
+    "A later article ({new_date}) reports this; an earlier one ({old_date}) said “{old}”."
+)
+
+
+@dataclass(frozen=True)
+class LaterReport:
+    """Where a later article reports the question's date or figure anew."""
+
+    passage_index: int  # 0-based, among the retrieved passages
+    spans: list[Span]  # the reporting sentence and its neighbours, in article order
+
+
+def later_report(
+    claim: str,
+    quote: str,
+    cited_index: int,
+    question: str,
+    passages: list[Passage],
+    rarity: Callable[[str], float] | None = None,
+    window: tuple[str, str] | None = None,
+) -> LaterReport | None:
+    """A later-dated passage whose sentence reports another value of what ``question`` asks
+    than ``claim``, held by ``quote`` in passage ``cited_index`` (0-based); None if there is
+    none, if the answer is no date or figure, or if the question names a time itself."""
+    kind = expected_type(question)
+    old = passages[cited_index].chunk
+    if kind not in UPDATED_KINDS or not old.date or _names_a_time(question):
+        return None
+    question_terms = fact_terms(question)
+    claim_terms = fact_terms(claim)
+    predicate = predicate_terms(question) - claim_terms
+    if not predicate:
+        return None
+    asked_numbers = numbers(question)
+    old_coverage = _coverage(old_quote_window(passages[cited_index], quote), question, claim)
+    best: tuple[tuple[str, float], LaterReport] | None = None
+    for i, passage in enumerate(passages):
+        chunk = passage.chunk
+        if chunk.doc_id == old.doc_id or not chunk.date or chunk.date[:10] <= old.date[:10]:
+            continue
+        if not meets_question_constraints(question, passage, rarity, window):
+            continue
+        spans = passage_sentences(passage)
+        texts = [sentence_text(passage, s) for s in spans]
+        for j, text in enumerate(texts):
+            if (
+                not has_answer_type(text, kind, question)
+                or (kind == "number" and not numbers(text) - asked_numbers)
+                or states(claim, text)
+                or not predicate & fact_terms(text)
+            ):
+                continue
+            coverage = covers_question(with_neighbours(texts, j), question_terms, claim_terms)
+            if coverage < old_coverage:
+                continue
+            rank = (chunk.date[:10], coverage)
+            if best is None or rank > best[0]:
+                near = spans[max(0, j - 1) : j + 2]
+                best = (rank, LaterReport(i, near))
+    return best[1] if best else None
+
+
+def _names_a_time(question: str) -> bool:
+    """Whether the question names a year, quarter, month or day: it asks of that time, not
+    of the story's latest state."""
+    found = question_constraints(question)
+    return bool(found.years or found.quarters or found.month_days or found.month_years)
+
+
+def old_quote_window(passage: Passage, quote: str) -> str:
+    """The quoted sentence of ``passage`` with its neighbours (the quote alone if it is not a
+    sentence of the passage, such as a headline)."""
+    spans = passage_sentences(passage)
+    texts = [sentence_text(passage, s) for s in spans]
+    if quote in texts:
+        return with_neighbours(texts, texts.index(quote))
+    return quote
+
+
+def _coverage(window: str, question: str, claim: str) -> float:
+    return covers_question(window, fact_terms(question), fact_terms(claim))

@@ -1,0 +1,79 @@
+"""A later report of the same story: which later sentence is read again (no model here;
+the read-again answer is in test_local_llm.py)."""
+
+from __future__ import annotations
+
+from rag.answering.cite import sentence_text
+from rag.answering.latest import later_report
+from tests.verify_cases import passage
+
+QUESTION = "When will the Harbor Point footbridge open?"
+FIRST = passage(
+    "The Harbor Point footbridge will open on June 14, the port authority said. "
+    "It cost $12 million.",
+    title="Harbor Point footbridge to open in June",
+    date="2026-03-02",
+    doc="first",
+)
+DELAYED = passage(
+    "The opening of the Harbor Point footbridge has been delayed to September 20 because of "
+    "cracked welds. Engineers found the cracks in May.",
+    title="Footbridge opening delayed",
+    date="2026-05-30",
+    doc="delayed",
+)
+FIRST_QUOTE = "The Harbor Point footbridge will open on June 14, the port authority said."
+
+
+def quoted(found, passages) -> list[str]:
+    chosen = passages[found.passage_index]
+    return [sentence_text(chosen, span) for span in found.spans]
+
+
+def test_a_later_article_that_reports_another_date_is_found():
+    passages = [FIRST, DELAYED]
+    found = later_report("June 14", FIRST_QUOTE, 0, QUESTION, passages)
+    assert found is not None and found.passage_index == 1
+    assert any("September 20" in text for text in quoted(found, passages))
+
+
+def test_no_later_report_when_the_answer_is_already_the_latest_or_undated():
+    later = "The Harbor Point footbridge has been delayed to September 20 because of cracked welds."
+    assert later_report("September 20", later, 1, QUESTION, [FIRST, DELAYED]) is None
+    undated = passage(FIRST.chunk.text, title=FIRST.chunk.title, doc="first")
+    assert later_report("June 14", FIRST_QUOTE, 0, QUESTION, [undated, DELAYED]) is None
+
+
+def test_a_question_that_names_a_time_asks_of_that_time():
+    question = "When did the port authority say in March 2026 the footbridge would open?"
+    assert later_report("June 14", FIRST_QUOTE, 0, question, [FIRST, DELAYED]) is None
+
+
+def test_only_dates_and_figures_are_revised_by_a_later_report():
+    question = "Who will open the Harbor Point footbridge?"
+    named = passage(
+        "Mayor Ruth Okafor will open the Harbor Point footbridge on September 20.",
+        title="Footbridge",
+        date="2026-06-01",
+        doc="named",
+    )
+    assert later_report("the port authority", FIRST_QUOTE, 0, question, [FIRST, named]) is None
+
+
+def test_a_later_sentence_must_be_about_what_the_question_asks():
+    # A later date that is not about the opening (no word of "open", "footbridge") is no
+    # update of it, and one that repeats the answer is none either.
+    unrelated = passage(
+        "The port authority will publish its annual report on August 3.",
+        title="Harbor Point footbridge: what we know",
+        date="2026-06-10",
+        doc="unrelated",
+    )
+    assert later_report("June 14", FIRST_QUOTE, 0, QUESTION, [FIRST, unrelated]) is None
+    same = passage(
+        "The footbridge will open on June 14 as planned, the port authority confirmed.",
+        title="Footbridge on schedule",
+        date="2026-06-01",
+        doc="same",
+    )
+    assert later_report("June 14", FIRST_QUOTE, 0, QUESTION, [FIRST, same]) is None
