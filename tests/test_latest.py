@@ -77,3 +77,33 @@ def test_a_later_sentence_must_be_about_what_the_question_asks():
         doc="same",
     )
     assert later_report("June 14", FIRST_QUOTE, 0, QUESTION, [FIRST, same]) is None
+
+
+def test_a_budget_or_a_measure_is_a_figure_a_later_report_revises():
+    march = passage(
+        "The council approved a transit budget of $48.2 million on Wednesday.",
+        title="Council approves transit budget",
+        date="2025-03-12",
+        doc="march",
+    )
+    cut = passage(
+        "The council voted to cut the transit budget to $45.9 million after a grant fell through.",
+        title="Transit budget cut",
+        date="2026-02-18",
+        doc="cut",
+    )
+    quote = march.chunk.text
+    found = later_report("$48.2 million", quote, 0, "What is the transit budget?", [march, cut])
+    assert found is not None and found.passage_index == 1
+    grown = passage(
+        "The fire has grown to 8,400 acres, officials said.", title="Fire", date="2025-08-05"
+    )
+    final = passage(
+        "The fire was contained after burning 12,300 acres.",
+        title="Fire contained",
+        date="2025-08-14",
+        doc="final",
+    )
+    question = "How big is the fire?"
+    found = later_report("8,400 acres", grown.chunk.text, 0, question, [grown, final])
+    assert found is not None and found.passage_index == 1

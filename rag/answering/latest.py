@@ -21,12 +21,13 @@ of events, words or sources.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.corroborate import predicate_terms
-from rag.answering.extractive import expected_type, has_answer_type
+from rag.answering.extractive import asks_for_money, expected_type, has_answer_type
 from rag.answering.facts import fact_terms, numbers
 from rag.answering.question_fit import meets_question_constraints
 from rag.answering.verify import covers_question, states, with_neighbours
@@ -37,6 +38,10 @@ from rag.types import Passage
 # The kinds of answer a later report revises by another value: a date and a figure. A
 # different name in a later article is as often another person in the story as an update.
 UPDATED_KINDS = frozenset({"time", "number"})
+# A question for a measure: its answer is a figure ("How big is the fire?" "8,400 acres").
+_MEASURE = re.compile(
+    r"\bhow (?:big|large|small|far|tall|high|deep|wide|fast|heavy|hot|cold|severe)\b", re.I
+)
 # Shown beside an answer read from the later report.
 LATER_REPORT = (
     "A later article ({new_date}) reports this; an earlier one ({old_date}) said “{old}”."
@@ -63,7 +68,7 @@ def later_report(
     """A later-dated passage whose sentence reports another value of what ``question`` asks
     than ``claim``, held by ``quote`` in passage ``cited_index`` (0-based); None if there is
     none, if the answer is no date or figure, or if the question names a time itself."""
-    kind = expected_type(question)
+    kind = _asked_kind(question)
     old = passages[cited_index].chunk
     if kind not in UPDATED_KINDS or not old.date or _names_a_time(question):
         return None
@@ -99,6 +104,15 @@ def later_report(
                 near = spans[max(0, j - 1) : j + 2]
                 best = (rank, LaterReport(i, near))
     return best[1] if best else None
+
+
+def _asked_kind(question: str) -> str | None:
+    """The extractive answerer's kind of answer, with questions about money ("What is the
+    budget?") and measures ("How big is the fire?") asking for a figure."""
+    kind = expected_type(question)
+    if kind is None and (asks_for_money(question) or _MEASURE.search(question)):
+        return "number"
+    return kind
 
 
 def _names_a_time(question: str) -> bool:
