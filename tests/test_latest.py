@@ -107,3 +107,12 @@ def test_a_budget_or_a_measure_is_a_figure_a_later_report_revises():
     question = "How big is the fire?"
     found = later_report("8,400 acres", grown.chunk.text, 0, question, [grown, final])
     assert found is not None and found.passage_index == 1
+
+
+def test_an_answer_that_is_no_date_or_figure_is_not_revised():
+    march = passage("Meat prices rose the most, by 14 percent.", title="Prices", date="2022-08-01")
+    later = passage(
+        "Egg prices rose 38 percent, the most of any item.", title="Eggs", date="2022-08-12"
+    )
+    question = "Which item's prices rose the most?"
+    assert later_report("Meat", march.chunk.text, 0, question, [march, later]) is None

@@ -72,6 +72,8 @@ def later_report(
     old = passages[cited_index].chunk
     if kind not in UPDATED_KINDS or not old.date or _names_a_time(question):
         return None
+    if not has_answer_type(claim, kind, question):
+        return None  # "Meat" to "Which item's prices rose most?": no figure to revise
     question_terms = fact_terms(question)
     claim_terms = fact_terms(claim)
     predicate = predicate_terms(question) - claim_terms
