@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 
 from rag.sentences import split_sentences
 
@@ -506,19 +507,31 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, "\n".join(lines[end + 1 :])
 
 
-def parse_text_header(text: str) -> tuple[str, str | None, str | None, str]:
-    """Split a .txt/.md article into (title, ISO date, URL, raw body).
+class TextHeader(NamedTuple):
+    """What the first lines of a .txt/.md article say, and the body after them."""
+
+    title: str
+    date: str | None  # ISO
+    url: str | None
+    body: str
+    unread_date: str | None = None  # a date line that cannot be read ("03/04/2024")
+
+
+def parse_text_header(text: str) -> TextHeader:
+    """Split a .txt/.md article into its title, ISO date, URL and raw body.
 
     The title is the first non-empty line (markdown ``#`` stripped); a date and/or URL on
-    the lines right after it become metadata. A first line too long to be a title gives
-    an empty title and leaves the whole text as body.
+    the lines right after it become metadata. A numeric date line that could be read day
+    or month first is taken out of the body too, as ``unread_date``. A first line too long
+    to be a title gives an empty title and leaves the whole text as body.
     """
     lines = text.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled or _words(lines[filled[0]]) > TITLE_MAX_WORDS:
-        return "", None, None, text
+        return TextHeader("", None, None, text)
     title = clean_title(lines[filled[0]])
     found_date: str | None = None
+    unread: str | None = None
     found_url: str | None = None
     body_start = filled[0] + 1
     for i in filled[1:]:
@@ -526,9 +539,11 @@ def parse_text_header(text: str) -> tuple[str, str | None, str | None, str]:
         url = URL_LINE.match(line)
         if found_url is None and url:
             found_url = url.group("url")
-        elif found_date is None and (iso := normalise_date(line)):
+        elif found_date is None and unread is None and (iso := normalise_date(line)):
             found_date = iso
+        elif found_date is None and unread is None and _NUMERIC_DATE.match(line):
+            unread = line
         else:
             break
         body_start = i + 1
-    return title, found_date, found_url, "\n".join(lines[body_start:])
+    return TextHeader(title, found_date, found_url, "\n".join(lines[body_start:]), unread)

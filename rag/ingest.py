@@ -21,6 +21,7 @@ from typing import Any
 
 from rag import feeds
 from rag.clean import (
+    TextHeader,
     clean_article,
     clean_title,
     normalise_date,
@@ -306,18 +307,18 @@ def _text_document(text: str, path: Path) -> Document:
     lines (title, date, URL)."""
     fields, text = split_front_matter(text)
     if fields.get("title"):
-        title, date, url, body = fields["title"], None, None, text
+        header = TextHeader(fields["title"], None, None, text)
     else:
-        title, date, url, body = parse_text_header(text)
+        header = parse_text_header(text)
     return _make_document(
         path.stem,
-        title,
-        body,
+        header.title,
+        header.body,
         path,
-        date=normalise_date(fields.get("date", "")) or date,
-        url=fields.get("url") if _is_url(fields.get("url")) else url,
+        date=normalise_date(fields.get("date", "")) or header.date,
+        url=fields.get("url") if _is_url(fields.get("url")) else header.url,
         source=fields.get("source"),
-        date_given=fields.get("date"),
+        date_given=fields.get("date") or header.unread_date,
     )
 
 

@@ -39,7 +39,7 @@ def body(*extra: str) -> str:
 
 def seed(name: str) -> tuple[str, str | None, str | None, str]:
     path = next(SEEDS.glob(f"{name}_*.txt"))
-    return parse_text_header(path.read_text(encoding="utf-8"))
+    return parse_text_header(path.read_text(encoding="utf-8"))[:4]
 
 
 # Whitespace and characters
@@ -303,18 +303,26 @@ def test_header_with_date_and_url() -> None:
         "2021-12-22",
         "https://example.com/a",
         "\nBody text here.",
+        None,
     )
 
 
 def test_header_url_before_date_and_no_metadata() -> None:
-    title, date, url, rest = parse_text_header("T\nhttps://x.org/y\nDecember 22, 2021\nBody.")
+    title, date, url, rest, _ = parse_text_header("T\nhttps://x.org/y\nDecember 22, 2021\nBody.")
     assert (title, date, url, rest) == ("T", "2021-12-22", "https://x.org/y", "Body.")
-    assert parse_text_header("T\n\nBody.") == ("T", None, None, "\nBody.")
+    assert parse_text_header("T\n\nBody.") == ("T", None, None, "\nBody.", None)
 
 
 def test_header_with_overlong_first_line_has_no_title() -> None:
     raw = " ".join(["word"] * 40) + "\nMore."
-    assert parse_text_header(raw) == ("", None, None, raw)
+    assert parse_text_header(raw) == ("", None, None, raw, None)
+
+
+def test_a_header_date_that_reads_either_way_is_kept_as_unread() -> None:
+    # 03/07/2025: March 7 or 3 July? Not guessed, not left in the body, not lost.
+    header = parse_text_header("Heatwave\n03/07/2025\n\nRiverton recorded 41.3C.")
+    assert header.date is None and header.unread_date == "03/07/2025"
+    assert header.body == "\nRiverton recorded 41.3C."
 
 
 # The real seed articles

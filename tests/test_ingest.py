@@ -393,3 +393,14 @@ def test_html_date_is_not_guessed_from_a_copyright_year(tmp_path: Path) -> None:
     )
     doc = only_document(load(path))
     assert (doc.title, doc.date) == ("Storm Hits Coast", None)
+
+
+def test_a_header_date_line_that_reads_either_way_is_reported_unread(tmp_path: Path) -> None:
+    path = tmp_path / "heatwave.txt"
+    path.write_text(
+        "Riverton records hottest day\n03/07/2025\n\nRiverton recorded 41.3C on Sunday.\n",
+        encoding="utf-8",
+    )
+    doc = only_document(load(path))
+    assert (doc.date, doc.unread_date) == (None, "03/07/2025")
+    assert "03/07/2025" not in doc.text
