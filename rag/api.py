@@ -194,7 +194,7 @@ class AnswerRequest(BaseModel):
 
     question: str = Field(examples=["Who led Russia's delegation in Abu Dhabi?"])
     history: list[Turn] | None = None
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, strict=True)
     filters: FiltersIn | None = None
 
 

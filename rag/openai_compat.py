@@ -51,7 +51,7 @@ class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, strict=True)
     filters: FiltersIn | None = None
 
 

@@ -188,6 +188,10 @@ def test_error_shapes(api, live_server):
     assert_error(api.post("/api/answer", json={"question": long_question}), 413, "too_large")
     assert_error(api.post("/api/answer", json={}), 400, "bad_request")
     assert_error(api.post("/api/answer", json={"question": "q", "top_k": 0}), 400, "bad_request")
+    # true is no number of passages (pydantic's lax mode read it as 1)
+    for not_a_count in (True, "3", 2.5):
+        body = {"question": "q", "top_k": not_a_count}
+        assert_error(api.post("/api/answer", json=body), 400, "bad_request")
     assert_error(api.post("/api/answer", content=b"{not json"), 400, "bad_request")
     bad_date = {"question": QUESTION, "filters": {"date_from": "last week"}}
     assert_error(api.post("/api/answer", json=bad_date), 400, "bad_request")
