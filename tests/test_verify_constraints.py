@@ -161,3 +161,36 @@ def test_a_country_is_met_by_its_demonym_code_or_other_name(question, text):
 )
 def test_another_country_or_a_common_word_does_not_meet_a_country(question, text):
     assert not meets_question_constraints(question, passage(text, title=""))
+
+
+def test_a_quarter_code_is_a_time_not_a_name():
+    # "Q3" is met by "third quarter" (a quarter the constraints read), not asked as a word.
+    text = "Halvorsen Robotics reported third-quarter revenue of $298 million."
+    q3 = passage(text, title="Halvorsen results", date="2025-10-30")
+    question = "What was Halvorsen's revenue in Q3 2025?"
+    assert meets_question_constraints(question, q3)
+    assert verify_claim("$298 million", 1, question, [q3], 0.6).supported
+    q2 = passage(text.replace("third", "second"), title="Halvorsen results", date="2025-07-30")
+    assert not meets_question_constraints(question, q2)
+    # an article about both quarters: the sentence about the second does not answer for the
+    # third, though its neighbour names the third
+    both = passage(
+        "Halvorsen restated its second-quarter revenue to $328 million, down from $341 "
+        "million. For the third quarter, it reported revenue of $298 million.",
+        title="Halvorsen restates second-quarter figures",
+        date="2025-10-22",
+    )
+    assert not verify_claim("$341 million", 1, question, [both], 0.6).supported
+    assert verify_claim("$298 million", 1, question, [both], 0.6).supported
+
+
+def test_a_month_of_the_question_is_met_by_the_article_date():
+    text = "The council revised the transit budget upward to $52.7 million on Wednesday."
+    question = "What was the transit budget in November 2025?"
+    november = passage(text, title="Transit budget revised", date="2025-11-05")
+    march = passage(text, title="Transit budget revised", date="2025-03-12")
+    assert meets_question_constraints(question, november)
+    assert verify_claim("$52.7 million", 1, question, [november], 0.6).supported
+    assert not meets_question_constraints(question, march)
+    undated = passage(text, title="Transit budget revised")
+    assert not meets_question_constraints(question, undated)

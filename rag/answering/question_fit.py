@@ -25,12 +25,16 @@ from rag.answering.facts import (
     numbers,
     quarters,
 )
-from rag.constraints import in_window
+from rag.constraints import MONTHS, in_window
 from rag.country_names import countries_named, country_forms
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
 
+# A quarter written as a code ("Q3", "3Q"), as the question's terms have it.
+_QUARTER_TERM = re.compile(r"^(?:q[1-4]|[1-4]q)$")
+# The terms of the month names, and each month's number.
+_MONTH_NUMBERS = {terms(name)[0]: number for number, name in enumerate(MONTHS, start=1)}
 # Entity terms match by a shared prefix this long (or the whole shorter word), so that
 # "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
 ENTITY_PREFIX = 5
@@ -92,17 +96,26 @@ def meets_question_constraints(
     asked_quarters = quarters(question)
     if asked_quarters and not asked_quarters <= quarters(context):
         return False
-    return entity_share(question, context, rarity) >= MIN_ENTITY_SHARE
+    return entity_share(question, context, rarity, chunk.date) >= MIN_ENTITY_SHARE
 
 
 def entity_share(
-    question: str, context: str, rarity: Callable[[str], float] | None = None
+    question: str,
+    context: str,
+    rarity: Callable[[str], float] | None = None,
+    date: str | None = None,
 ) -> float:
     """Share of the question's named entities that ``context`` names (by prefix, by an
     initialism of its names, or, for a country, by another of its forms: "US" by "American"),
-    each weighted by ``rarity`` when given; 1 when it names none."""
+    each weighted by ``rarity`` when given; 1 when it names none. A month is also met by the
+    article's ISO ``date`` in that month ("the budget in November 2025" by an article of
+    2025-11-05 that never writes "November"); a quarter ("Q3") is no name: it is a time,
+    which :func:`meets_question_constraints` checks in its own forms ("third quarter")."""
     # A month's abbreviation ("Sept") is compared spelled out, as the context's words are.
     entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
+    entities = {t for t in entities if not _QUARTER_TERM.match(t)}
+    if date and date[5:7].isdigit():
+        entities = {t for t in entities if _MONTH_NUMBERS.get(t) != int(date[5:7])}
     if not entities:
         return 1.0
     vocabulary = name_vocabulary(context) | initialisms(context)

@@ -65,6 +65,7 @@ from rag.answering.facts import (
     normalise_facts,
     numbers,
     polarity_words,
+    quarters,
 )
 from rag.answering.question_fit import (
     counted_noun,
@@ -236,6 +237,9 @@ class _Demands:
     # Places in an order the question asks by ("who came second?"): one sentence must say
     # both the place and the claim, not the place beside a neighbour about the winner.
     ordinals: tuple[re.Pattern[str], ...] = ()
+    # The quarters the question asks of ("Q3"): a sentence that names only other quarters
+    # ("restated its second-quarter revenue") is about another period.
+    quarters: frozenset[int] = frozenset()
 
 
 def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[Span, float] | None:
@@ -251,8 +255,13 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
     lower = lower_case_terms(passage.chunk.text) if demands.names is not None else set()
     claim_countries = countries_named(claim) if demands.countries else frozenset()
     own = [_writes_claim(claim, claim_terms, text) for text in texts]
+    # A sentence about another quarter than the one asked neither holds the claim nor lends
+    # it to a neighbour: "$341 million" of the restated second quarter beside the third's.
+    other_period = [_about_other_quarter(text, demands.quarters) for text in texts]
     best: tuple[tuple[bool, int, bool], Span, float] | None = None
     for i in range(len(spans)):
+        if other_period[i]:
+            continue
         if demands.countries:
             named = countries_named(texts[i])
             if named and not named & demands.countries and named - claim_countries:
@@ -262,7 +271,8 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             and claim_terms <= fact_terms(texts[i])
         ):
             continue
-        text = with_neighbours(texts, i)
+        near = [j for j in _window_indexes(i, len(spans)) if not other_period[j]]
+        text = " ".join(texts[j] for j in near)
         if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
             continue
         if demands.negated and not NEGATION.search(text):
@@ -283,7 +293,9 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
         # ("Russia will be represented by …") sits next to the one about the party asked of.
         if (
             demands.min_entity_share
-            and entity_share(demands.question, f"{title} {texts[i]}", demands.rarity)
+            and entity_share(
+                demands.question, f"{title} {texts[i]}", demands.rarity, passage.chunk.date
+            )
             < demands.min_entity_share
         ):
             continue
@@ -293,11 +305,19 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
         # held by a neighbour's words is quoted from that neighbour, so the quote states the
         # claim ("1100 GMT" from its own sentence, not the one beside it that passed).
         # The sentence's own window goes before a neighbour's that passed through it.
-        quoted = max(_window_indexes(i, len(spans)), key=lambda j: (own[j], j == i))
+        quoted = max(near, key=lambda j: (own[j], j == i))
         rank = (*own[quoted], quoted == i)
         if best is None or rank > best[0]:
             best = (rank, spans[quoted], coverage)
     return (best[1], best[2]) if best else None
+
+
+def _about_other_quarter(sentence: str, asked: frozenset[int]) -> bool:
+    """Whether ``sentence`` names quarters, none of them one the question asks of."""
+    if not asked:
+        return False
+    named = quarters(sentence)
+    return bool(named) and not named & asked
 
 
 def _window_indexes(i: int, count: int) -> range:
@@ -464,6 +484,7 @@ def verify_claim(
             counted,
             countries,
             ordinals,
+            frozenset(quarters(question)),
         )
         for i in eligible:
             held = _holding_sentence(candidate, passages[i], demands)
