@@ -8,6 +8,7 @@ crash mid-save leaves the previous state readable and a stale stamp makes reader
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from rag.store import StoredChunk
 
 POINTER_FILE = "current.json"
+# A question word this long or longer is known where a passage's term begins with it.
+MIN_KNOWN_PREFIX = 3
 
 
 @dataclass
@@ -147,12 +150,19 @@ class LexicalIndex:
 
     def unknown_words(self, query: str) -> tuple[list[str], int]:
         """The content words of ``query`` that occur in no passage, as written, and how many
-        content words it has."""
+        content words it has. A word is known too where a passage's term begins with it
+        ("hot" for "hottest", which stems apart)."""
         unknown: list[str] = []
         content = 0
+        ordered: list[str] | None = None  # the vocabulary sorted, for prefixes, when needed
         for word in content_words(query):
             content += 1
-            if not any(t in self._vocab for t in terms(word)):
+            word_terms = terms(word)
+            if any(t in self._vocab for t in word_terms):
+                continue
+            if ordered is None:
+                ordered = sorted(self._vocab)
+            if not any(_begins_a_term(t, ordered) for t in word_terms):
                 unknown.append(word)
         return unknown, content
 
@@ -312,3 +322,12 @@ def _write_atomic(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _begins_a_term(prefix: str, ordered: list[str]) -> bool:
+    """Whether a term of the sorted ``ordered`` vocabulary begins with ``prefix`` (of
+    :data:`MIN_KNOWN_PREFIX` letters or more)."""
+    if len(prefix) < MIN_KNOWN_PREFIX:
+        return False
+    i = bisect.bisect_left(ordered, prefix)
+    return i < len(ordered) and ordered[i].startswith(prefix)

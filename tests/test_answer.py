@@ -143,6 +143,11 @@ def test_a_question_whose_words_are_mostly_unknown_is_refused_and_says_so(seeded
     assert result.abstained and "library, renovation" in result.notice
     answered = seeded_service.answer("Who led Ukraine's delegation in Abu Dhabi?")
     assert not answered.abstained and answered.notice is None
+    # a word is known where an article's word begins with it: "fierce" for "fiercest" (they
+    # stem apart), so this question is searched, not refused for its words
+    lexical = seeded_service.corpus.lexical
+    assert lexical.unknown_words("How fierce was the fighting?")[0] == []
+    assert lexical.unknown_words("How fierce was the fightingz?")[0] == ["fightingz"]
 
 
 def test_over_long_question_is_refused_before_any_work(seeded_service):
