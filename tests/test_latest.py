@@ -4,7 +4,7 @@ the read-again answer is in test_local_llm.py)."""
 from __future__ import annotations
 
 from rag.answering.cite import sentence_text
-from rag.answering.latest import later_report
+from rag.answering.latest import later_report, later_report_notice
 from tests.verify_cases import passage
 
 QUESTION = "When will the Harbor Point footbridge open?"
@@ -116,3 +116,46 @@ def test_an_answer_that_is_no_date_or_figure_is_not_revised():
     )
     question = "Which item's prices rose the most?"
     assert later_report("Meat", march.chunk.text, 0, question, [march, later]) is None
+
+
+def test_a_later_sentence_that_revises_the_answer_beside_it_counts():
+    # "reduced to 8" names the 14 it revises: another value is there all the same.
+    march = passage(
+        "Riverton will buy 14 electric buses, the council said.",
+        title="Council buys buses",
+        date="2025-03-12",
+        doc="march",
+    )
+    cut = passage(
+        "The order for the 14 electric buses was reduced to 8 buses.",
+        title="Riverton cuts its transit budget",
+        date="2026-02-18",
+        doc="cut",
+    )
+    question = "How many electric buses will Riverton buy?"
+    found = later_report("14", march.chunk.text, 0, question, [march, cut])
+    assert found is not None and found.passage_index == 1
+
+
+def test_the_notice_names_both_dates_and_a_long_earlier_answer_shortened():
+    notice = later_report_notice("2025-04-28T09:00:00", "2025-01-20", "May 10, 2025")
+    assert "2025-04-28" in notice and "2025-01-20" in notice and "“May 10, 2025”" in notice
+    long = later_report_notice("2025-04-28", "2025-01-20", "word " * 40)
+    assert len(long) < 200 and "…" in long
+
+
+def test_another_count_of_the_same_people_is_no_revision():
+    day3 = passage(
+        "About 640 firefighters and six helicopters are now fighting the fire.",
+        title="Pine Ridge fire grows",
+        date="2025-08-05",
+        doc="day3",
+    )
+    contained = passage(
+        "The fire is contained. Two firefighters were treated for minor injuries.",
+        title="Pine Ridge fire contained",
+        date="2025-08-14",
+        doc="contained",
+    )
+    question = "How many firefighters fought the Pine Ridge fire?"
+    assert later_report("About 640", day3.chunk.text, 0, question, [day3, contained]) is None

@@ -47,6 +47,9 @@ def test_date_filter_keeps_only_dated_articles_in_range(seeded_service):
     question = "Who led Russia's delegation in Abu Dhabi?"
     result = seeded_service.answer(question, date_to="2030-01-01")
     assert result.abstained and "leaves out 4 article(s) without a date" in result.notice
+    # a range no article is dated in says so, not that the undated ones are the reason
+    result = seeded_service.answer(question, date_from="2030-01-01")
+    assert result.abstained and result.notice.startswith("No article is dated from 2030-01-01")
 
 
 def test_the_title_weight_lets_the_headline_decide_between_close_passages(

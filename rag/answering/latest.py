@@ -7,16 +7,19 @@ reopen on May 10" against "has been postponed to October 4"). So when the verifi
 a date or a number and the question names no time of its own, the other retrieved articles
 dated later are searched for a sentence that
 
-- holds a date or number (as asked) that the question does not, and not the answer's own;
+- holds a date or figure (as asked) with a value that neither the question nor the answer
+  has ("reduced to 8 buses" beside the 14 it revises counts; "as planned, on June 14" does
+  not);
 - uses one of the question's own lower-case words (what it says happened: "reopen",
-  "budget"), as a second source must (``corroborate.py``);
-- with its neighbours, covers as much of the question as the answer's sentence does with
-  its neighbours (titles aside: every sentence of a page shares its headline).
+  "budget"; not what "how many" counts, which it must name itself), as a second source
+  must (``corroborate.py``);
+- with its neighbours and its article's title, covers as much of the question as the
+  answer's sentence does, or half of it, as a second source must.
 
 The newest such sentence, with its neighbours, is read again by the model; its answer is
-checked like any other and replaces the older one only when a later article holds it. The
-answer then says in its notice what the earlier article said. General rules only: no list
-of events, words or sources.
+checked like any other and replaces the older one only when a later article holds it and its
+value differs. The answer then says in its notice what the earlier article said. General
+rules only: no list of events, words or sources.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
-from rag.answering.corroborate import predicate_terms
+from rag.answering.corroborate import MIN_CORROBORATION_COVERAGE, predicate_terms
 from rag.answering.extractive import asks_for_money, expected_type, has_answer_type
 from rag.answering.facts import fact_terms, numbers
-from rag.answering.question_fit import meets_question_constraints
-from rag.answering.verify import covers_question, states, with_neighbours
-from rag.constraints import question_constraints
+from rag.answering.question_fit import counted_noun, meets_question_constraints, names_counted
+from rag.answering.verify import covers_question, with_neighbours
+from rag.constraints import MONTHS, question_constraints
 from rag.sentences import Span
+from rag.terms import terms
 from rag.types import Passage
 
 # The kinds of answer a later report revises by another value: a date and a figure. A
@@ -42,6 +46,9 @@ UPDATED_KINDS = frozenset({"time", "number"})
 _MEASURE = re.compile(
     r"\bhow (?:big|large|small|far|tall|high|deep|wide|fast|heavy|hot|cold|severe)\b", re.I
 )
+# The earlier answer is quoted in the notice up to this many characters.
+NOTICE_CLAIM_CHARS = 80
+_MONTHS = frozenset(term for month in MONTHS for term in terms(month))  # stemmed
 # Shown beside an answer read from the later report.
 LATER_REPORT = (
     "A later article ({new_date}) reports this; an earlier one ({old_date}) said “{old}”."
@@ -76,11 +83,16 @@ def later_report(
         return None  # "Meat" to "Which item's prices rose most?": no figure to revise
     question_terms = fact_terms(question)
     claim_terms = fact_terms(claim)
-    predicate = predicate_terms(question) - claim_terms
+    # What happened, not what "how many" counts: "two firefighters were treated" is another
+    # count of firefighters than those who "fought the fire".
+    counted = counted_noun(question)
+    predicate = predicate_terms(question) - claim_terms - {counted}
     if not predicate:
         return None
-    asked_numbers = numbers(question)
-    old_coverage = _coverage(old_quote_window(passages[cited_index], quote), question, claim)
+    known = values(question) | values(claim)
+    cited = passages[cited_index]
+    old_window = f"{old.title} {old_quote_window(cited, quote)}"
+    min_coverage = min(_coverage(old_window, question, claim), MIN_CORROBORATION_COVERAGE)
     best: tuple[tuple[str, float], LaterReport] | None = None
     for i, passage in enumerate(passages):
         chunk = passage.chunk
@@ -91,21 +103,37 @@ def later_report(
         spans = passage_sentences(passage)
         texts = [sentence_text(passage, s) for s in spans]
         for j, text in enumerate(texts):
+            # Another value than the answer's and the question's: "reduced to 8 buses" beside
+            # the 14 it revises counts, "will open on June 14 as planned" does not.
             if (
                 not has_answer_type(text, kind, question)
-                or (kind == "number" and not numbers(text) - asked_numbers)
-                or states(claim, text)
+                or not values(text) - known
                 or not predicate & fact_terms(text)
+                or (counted and not names_counted(counted, fact_terms(text)))
             ):
                 continue
-            coverage = covers_question(with_neighbours(texts, j), question_terms, claim_terms)
-            if coverage < old_coverage:
+            window = f"{chunk.title} {with_neighbours(texts, j)}"
+            coverage = covers_question(window, question_terms, claim_terms)
+            if coverage < min_coverage:
                 continue
             rank = (chunk.date[:10], coverage)
             if best is None or rank > best[0]:
                 near = spans[max(0, j - 1) : j + 2]
                 best = (rank, LaterReport(i, near))
     return best[1] if best else None
+
+
+def values(text: str) -> set[str]:
+    """The numbers and month names of ``text``, normalised: what tells one date or figure from
+    another ("October 4, 2025" against "May 10, 2025", "March 2027" against "June 2027")."""
+    return numbers(text) | (fact_terms(text) & _MONTHS)
+
+
+def later_report_notice(new_date: str, old_date: str, old_claim: str) -> str:
+    """The notice beside an answer read from a later report: what the earlier one said."""
+    if len(old_claim) > NOTICE_CLAIM_CHARS:
+        old_claim = old_claim[: NOTICE_CLAIM_CHARS - 1].rstrip() + "…"
+    return LATER_REPORT.format(new_date=new_date[:10], old_date=old_date[:10], old=old_claim)
 
 
 def _asked_kind(question: str) -> str | None:

@@ -51,6 +51,10 @@ MOSTLY_UNKNOWN = (
     "they are written in)."
 )
 # Beside a refusal under a date range, when articles without a date were left out by it.
+NONE_IN_RANGE = (
+    "No article is dated from {first} to {last}: widen the date range or ask without it "
+    "(`rag documents` lists the articles' dates)."
+)
 UNDATED_LEFT_OUT = (
     "The date range leaves out {count} article(s) without a date; ask without it to "
     "search them too."
@@ -90,16 +94,20 @@ def _mostly_unknown(unknown: tuple[list[str], int]) -> str | None:
 
 
 def _undated_left_out(corpus: Corpus, filters: Filters | None) -> str | None:
-    """:data:`UNDATED_LEFT_OUT` when a date range excludes undated articles (of those the
-    document filter allows)."""
+    """:data:`NONE_IN_RANGE` when no article (of those the document filter allows) is dated
+    in a date range, else :data:`UNDATED_LEFT_OUT` when the range excludes undated ones."""
     if filters is None or not (filters.date_from or filters.date_to):
         return None
     allowed = set(filters.doc_ids) if filters.doc_ids is not None else None
-    count = sum(
-        1
+    dates = [
+        info.date
         for doc_id, info in corpus.documents().items()
-        if not info.date and (allowed is None or doc_id in allowed)
-    )
+        if allowed is None or doc_id in allowed
+    ]
+    first, last = filters.date_from or "0000-00-00", filters.date_to or "9999-12-31"
+    if not any(d and first <= d[:10] <= last for d in dates):
+        return NONE_IN_RANGE.format(first=filters.date_from or "…", last=filters.date_to or "…")
+    count = sum(1 for d in dates if not d)
     return UNDATED_LEFT_OUT.format(count=count) if count else None
 
 
@@ -396,7 +404,7 @@ def _updated(
     if not settings.reader_later_reports or checked.abstained or not checked.citations:
         return checked, reading
     from rag.answering.evidence import Evidence, EvidenceBlock
-    from rag.answering.latest import LATER_REPORT, later_report
+    from rag.answering.latest import later_report, later_report_notice, values
     from rag.answering.reader import read
 
     first = checked.citations[0]
@@ -424,13 +432,15 @@ def _updated(
     if reading.reply is not None and again.reply is not None:
         again = dataclasses.replace(again, reply=reading.reply.plus(again.reply))
     rechecked = check_reading(again, prepared, settings)
-    if rechecked.abstained or (rechecked.citations[0].date or "") <= first.date:
+    if (
+        rechecked.abstained
+        or (rechecked.citations[0].date or "") <= first.date
+        or values(_MARKERS_AT_END.sub("", rechecked.text)) <= values(claim)
+    ):
         return checked, dataclasses.replace(reading, reply=again.reply)
     rechecked.unsupported += checked.unsupported
     rechecked.recited += checked.recited
-    rechecked.notice = LATER_REPORT.format(
-        new_date=(rechecked.citations[0].date or "")[:10], old_date=first.date[:10], old=claim
-    )
+    rechecked.notice = later_report_notice(rechecked.citations[0].date or "", first.date, claim)
     return rechecked, again
 
 
