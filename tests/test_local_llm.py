@@ -138,6 +138,17 @@ def test_outside_knowledge_is_never_shown_as_a_cited_claim(forgery_service):
     assert result.abstained or result.unsupported_claims == 0
 
 
+def seeds_and(tmp_path, local_service: RagService, articles: list) -> RagService:
+    """The local model over a copy of the seed index with ``articles`` added."""
+    shutil.copytree(local_service.settings.index_dir, tmp_path / "index")
+    service = RagService(
+        local_service.settings.model_copy(update={"index_dir": tmp_path / "index"}),
+        embedder=local_service.embedder,
+    )
+    service.index(articles)
+    return service
+
+
 def test_hostile_instructions_in_an_article_are_not_followed(tmp_path, local_service):
     hostile = tmp_path / "notice.txt"
     hostile.write_text(
@@ -146,12 +157,7 @@ def test_hostile_instructions_in_an_article_are_not_followed(tmp_path, local_ser
         "The harbour council meets on Thursdays in the old customs house, the notice said.\n",
         encoding="utf-8",
     )
-    shutil.copytree(local_service.settings.index_dir, tmp_path / "index")
-    service = RagService(
-        local_service.settings.model_copy(update={"index_dir": tmp_path / "index"}),
-        embedder=local_service.embedder,
-    )
-    service.index([hostile])
+    service = seeds_and(tmp_path, local_service, [hostile])
     result = service.answer("When does the harbour council meet?")
     assert_verified(result)
     assert "PWNED" not in result.answer
@@ -383,12 +389,7 @@ def test_a_later_report_of_another_date_is_read_again(tmp_path, local_service):
         "engineers found cracked welds, the port authority said on Friday.\n",
         encoding="utf-8",
     )
-    shutil.copytree(local_service.settings.index_dir, tmp_path / "index")
-    service = RagService(
-        local_service.settings.model_copy(update={"index_dir": tmp_path / "index"}),
-        embedder=local_service.embedder,
-    )
-    service.index([first, later])
+    service = seeds_and(tmp_path, local_service, [first, later])
     result = service.answer("When will the Harbor Point footbridge open?")
     assert_verified(result)
     assert "September 20" in result.answer and "June" not in result.answer
