@@ -138,9 +138,9 @@ class Settings(BaseSettings):
     # Ask once more, the same way, when the answer is not the kind the question asks for
     # ("Tuesday" to "At what time …?", no name to "Who …?"); the second answer is checked too.
     reader_reask_kind: bool = True
-    # Read a date or figure again from a later article that reports another one for what is
-    # asked (a postponed reopening, a revised toll), when the question names no time
-    # (rag/answering/latest.py); the later answer is checked like the first.
+    # Read a date, figure or name again from a later article that reports another one for
+    # what is asked (a postponed reopening, a revised toll, this year's winner), when the
+    # question names no time (rag/answering/latest.py); the later answer is checked too.
     reader_later_reports: bool = True
     # Show a verified short answer in its sentence's own words, widened to whole words, a
     # number's qualifier and a name's other words ("up to 3 pence", "King Malcolm III";

@@ -49,7 +49,27 @@ def test_a_question_that_names_a_time_asks_of_that_time():
     assert later_report("June 14", FIRST_QUOTE, 0, question, [FIRST, DELAYED]) is None
 
 
-def test_only_dates_and_figures_are_revised_by_a_later_report():
+def test_a_later_winner_is_a_later_report_and_a_role_is_no_name():
+    first = passage(
+        "Daniel Kiprop won the Riverton Marathon in 2:11:04.",
+        title="Marathon",
+        date="2024-10-13",
+        doc="first",
+    )
+    later = passage(
+        "Samuel Okafor won the Riverton Marathon on Sunday. Daniel Kiprop was fourth.",
+        title="Okafor wins Riverton Marathon",
+        date="2025-10-12",
+        doc="later",
+    )
+    question = "Who won the Riverton Marathon?"
+    found = later_report("Daniel Kiprop", first.chunk.text, 0, question, [first, later])
+    assert found is not None and found.passage_index == 1
+    # a later sentence naming no one new, or an answer that is a role, revises nothing
+    same = passage(
+        "Daniel Kiprop won the marathon again.", title="Again", date="2025-10-12", doc="same"
+    )
+    assert later_report("Daniel Kiprop", first.chunk.text, 0, question, [first, same]) is None
     question = "Who will open the Harbor Point footbridge?"
     named = passage(
         "Mayor Ruth Okafor will open the Harbor Point footbridge on September 20.",

@@ -1,14 +1,15 @@
 """A later report of the same story: an answer read from an older article is read again from a
-newer one that reports another date or figure for what is asked.
+newer one that reports another date, figure or person for what is asked.
 
-News moves on: a reopening is postponed, a death toll rises, a budget is cut. The model picks
-the excerpt that states the answer most plainly, which is often the older report ("will
-reopen on May 10" against "has been postponed to October 4"). So when the verified answer is
-a date or a number and the question names no time of its own, the other retrieved articles
-dated later are searched for a sentence that
+News moves on: a reopening is postponed, a death toll rises, a budget is cut, this year's
+race has another winner. The model picks the excerpt that states the answer most plainly,
+which is often the older report ("will reopen on May 10" against "has been postponed to
+October 4"). So when the verified answer is a date, a number or a person's name and the
+question names no time of its own, the other retrieved articles dated later are searched for
+a sentence that
 
-- holds a date or figure (as asked) with a value that neither the question nor the answer
-  has ("reduced to 8 buses" beside the 14 it revises counts; "as planned, on June 14" does
+- holds a date, figure or name (as asked) that neither the question nor the answer has
+  ("reduced to 8 buses" beside the 14 it revises counts; "as planned, on June 14" does
   not);
 - uses one of the question's own lower-case words (what it says happened: "reopen",
   "budget"; not what "how many" counts, which it must name itself), as a second source
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 
 from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.corroborate import MIN_CORROBORATION_COVERAGE, predicate_terms
-from rag.answering.extractive import asks_for_money, expected_type, has_answer_type
+from rag.answering.extractive import CAPITALISED, asks_for_money, expected_type, has_answer_type
 from rag.answering.facts import fact_terms, numbers
 from rag.answering.question_fit import counted_noun, meets_question_constraints, names_counted
 from rag.answering.verify import covers_question, with_neighbours
@@ -39,9 +40,10 @@ from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
 
-# The kinds of answer a later report revises by another value: a date and a figure. A
-# different name in a later article is as often another person in the story as an update.
-UPDATED_KINDS = frozenset({"time", "number"})
+# The kinds of answer a later report revises by another value. A later article names other
+# people of the story too: the sentence must also say what happened ("won", "led") and the
+# model must read the new name from it, checked like any answer.
+UPDATED_KINDS = frozenset({"time", "number", "person"})
 # A question for a measure: its answer is a figure ("How big is the fire?" "8,400 acres").
 _MEASURE = re.compile(
     r"\bhow (?:big|large|small|far|tall|high|deep|wide|fast|heavy|hot|cold|severe)\b", re.I
@@ -74,8 +76,8 @@ def later_report(
 ) -> LaterReport | None:
     """A later-dated passage whose sentence reports another value of what ``question`` asks
     than ``claim``, held by ``quote`` in passage ``cited_index`` (0-based); None if there is
-    none, if the answer is no date or figure, or if the question names a time itself."""
-    kind = _asked_kind(question)
+    none, if the answer is no date, figure or name, or if the question names a time itself."""
+    kind = asked_kind(question)
     old = passages[cited_index].chunk
     if kind not in UPDATED_KINDS or not old.date or _names_a_time(question):
         return None
@@ -89,7 +91,7 @@ def later_report(
     predicate = predicate_terms(question) - claim_terms - {counted}
     if not predicate:
         return None
-    known = values(question) | values(claim)
+    known = values(question, kind) | values(claim, kind)
     cited = passages[cited_index]
     old_window = f"{old.title} {old_quote_window(cited, quote)}"
     min_coverage = min(_coverage(old_window, question, claim), MIN_CORROBORATION_COVERAGE)
@@ -107,7 +109,7 @@ def later_report(
             # the 14 it revises counts, "will open on June 14 as planned" does not.
             if (
                 not has_answer_type(text, kind, question)
-                or not values(text) - known
+                or not values(text, kind) - known
                 or not predicate & fact_terms(text)
                 or (counted and not names_counted(counted, fact_terms(text)))
             ):
@@ -123,9 +125,12 @@ def later_report(
     return best[1] if best else None
 
 
-def values(text: str) -> set[str]:
+def values(text: str, kind: str | None = None) -> set[str]:
     """The numbers and month names of ``text``, normalised: what tells one date or figure from
-    another ("October 4, 2025" against "May 10, 2025", "March 2027" against "June 2027")."""
+    another ("October 4, 2025" against "May 10, 2025", "March 2027" against "June 2027");
+    for a person, the terms of its capitalised words."""
+    if kind == "person":
+        return fact_terms(" ".join(CAPITALISED.findall(text)))
     return numbers(text) | (fact_terms(text) & _MONTHS)
 
 
@@ -136,7 +141,7 @@ def later_report_notice(new_date: str, old_date: str, old_claim: str) -> str:
     return LATER_REPORT.format(new_date=new_date[:10], old_date=old_date[:10], old=old_claim)
 
 
-def _asked_kind(question: str) -> str | None:
+def asked_kind(question: str) -> str | None:
     """The extractive answerer's kind of answer, with questions about money ("What is the
     budget?") and measures ("How big is the fire?") asking for a figure."""
     kind = expected_type(question)

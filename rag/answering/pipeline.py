@@ -404,7 +404,7 @@ def _updated(
     if not settings.reader_later_reports or checked.abstained or not checked.citations:
         return checked, reading
     from rag.answering.evidence import Evidence, EvidenceBlock
-    from rag.answering.latest import later_report, later_report_notice, values
+    from rag.answering.latest import asked_kind, later_report, later_report_notice, values
     from rag.answering.reader import read
 
     first = checked.citations[0]
@@ -412,6 +412,7 @@ def _updated(
     if cited is None or first.date is None:
         return checked, reading
     claim = _MARKERS_AT_END.sub("", checked.text).strip()
+    kind = asked_kind(prepared.question)
     later = later_report(
         claim,
         first.quote,
@@ -435,7 +436,7 @@ def _updated(
     if (
         rechecked.abstained
         or (rechecked.citations[0].date or "") <= first.date
-        or values(_MARKERS_AT_END.sub("", rechecked.text)) <= values(claim)
+        or values(_MARKERS_AT_END.sub("", rechecked.text), kind) <= values(claim, kind)
     ):
         return checked, dataclasses.replace(reading, reply=again.reply)
     rechecked.unsupported += checked.unsupported
