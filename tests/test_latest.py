@@ -139,7 +139,7 @@ def test_an_answer_that_is_no_date_or_figure_is_not_revised():
 
 
 def test_a_later_sentence_that_revises_the_answer_beside_it_counts():
-    # "reduced to 8" names the 14 it revises: another value is there all the same.
+    # "down from the 14" names the value it revises: another value is there all the same.
     march = passage(
         "Riverton will buy 14 electric buses, the council said.",
         title="Council buys buses",
@@ -147,7 +147,7 @@ def test_a_later_sentence_that_revises_the_answer_beside_it_counts():
         doc="march",
     )
     cut = passage(
-        "The order for the 14 electric buses was reduced to 8 buses.",
+        "Riverton will now buy 8 electric buses, down from the 14 it planned.",
         title="Riverton cuts its transit budget",
         date="2026-02-18",
         doc="cut",
@@ -179,3 +179,46 @@ def test_another_count_of_the_same_people_is_no_revision():
     )
     question = "How many firefighters fought the Pine Ridge fire?"
     assert later_report("About 640", day3.chunk.text, 0, question, [day3, contained]) is None
+
+
+def test_a_later_count_of_something_else_that_happened_is_no_revision():
+    # "accepted" is not "rejected": a revision must say all that the question says happened.
+    first = passage(
+        "The city clerk said 640 mail ballots were rejected in the Eastbrook election.",
+        title="Eastbrook count",
+        date="2025-11-06",
+        doc="first",
+    )
+    review = passage(
+        "After review, 96 of the mail ballots were accepted and added to the count.",
+        title="Eastbrook recount under way",
+        date="2025-11-20",
+        doc="review",
+    )
+    question = "How many mail ballots were rejected in the Eastbrook election?"
+    assert later_report("640", first.chunk.text, 0, question, [first, review]) is None
+
+
+def test_the_newest_of_several_later_reports_is_read():
+    march = passage(
+        "The council approved a transit budget of $48.2 million.",
+        title="Transit budget approved",
+        date="2025-03-12",
+        doc="march",
+    )
+    november = passage(
+        "The council revised the transit budget upward to $52.7 million.",
+        title="Transit budget revised",
+        date="2025-11-05",
+        doc="november",
+    )
+    february = passage(
+        "The council voted to cut the transit budget to $45.9 million.",
+        title="Transit budget cut",
+        date="2026-02-18",
+        doc="february",
+    )
+    question = "What is the transit budget?"
+    for passages in ([march, november, february], [march, february, november]):
+        found = later_report("$48.2 million", march.chunk.text, 0, question, passages)
+        assert found is not None and passages[found.passage_index] is february

@@ -13,7 +13,8 @@ a sentence that
   not);
 - uses one of the question's own lower-case words (what it says happened: "reopen",
   "budget"; not what "how many" counts, which it must name itself), as a second source
-  must (``corroborate.py``);
+  must (``corroborate.py``), and, with its neighbours, all of them: a revision replaces an
+  answer, so it must be about all that the question says happened;
 - with its neighbours and its article's title, covers as much of the question as the
   answer's sentence does, or half of it, as a second source must.
 
@@ -33,7 +34,12 @@ from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.corroborate import MIN_CORROBORATION_COVERAGE, predicate_terms
 from rag.answering.extractive import CAPITALISED, asks_for_money, expected_type, has_answer_type
 from rag.answering.facts import fact_terms, numbers
-from rag.answering.question_fit import counted_noun, meets_question_constraints, names_counted
+from rag.answering.question_fit import (
+    counted_noun,
+    meets_question_constraints,
+    names_counted,
+    prefix_match,
+)
 from rag.answering.verify import covers_question, with_neighbours
 from rag.constraints import MONTHS, question_constraints
 from rag.sentences import Span
@@ -88,7 +94,9 @@ def later_report(
     # What happened, not what "how many" counts: "two firefighters were treated" is another
     # count of firefighters than those who "fought the fire".
     counted = counted_noun(question)
+    measure = _MEASURE.search(question)
     predicate = predicate_terms(question) - claim_terms - {counted}
+    predicate -= set(terms(measure.group())) if measure else set()  # "big" of "how big"
     if not predicate:
         return None
     known = values(question, kind) | values(claim, kind)
@@ -114,8 +122,14 @@ def later_report(
                 or (counted and not names_counted(counted, fact_terms(text)))
             ):
                 continue
-            window = f"{chunk.title} {with_neighbours(texts, j)}"
-            coverage = covers_question(window, question_terms, claim_terms)
+            # A revision replaces an answer, so it must say all that the question says
+            # happened, with its neighbours: "96 ballots were accepted after review" is no
+            # new count of the ballots "rejected".
+            near_terms = fact_terms(with_neighbours(texts, j))
+            if not all(prefix_match(t, near_terms) for t in predicate):
+                continue
+            context = f"{chunk.title} {with_neighbours(texts, j)}"
+            coverage = covers_question(context, question_terms, claim_terms)
             if coverage < min_coverage:
                 continue
             rank = (chunk.date[:10], coverage)
