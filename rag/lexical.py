@@ -67,6 +67,7 @@ class LexicalIndex:
         self._bm25 = bm25
         self._positions: dict[str, int] | None = None
         self._doc_rows: tuple[dict[str, int], np.ndarray] | None = None
+        self._ordered_vocab: list[str] | None = None  # sorted, for prefixes; made when needed
 
     # Building ---------------------------------------------------------------------------
     @classmethod
@@ -154,15 +155,14 @@ class LexicalIndex:
         ("hot" for "hottest", which stems apart)."""
         unknown: list[str] = []
         content = 0
-        ordered: list[str] | None = None  # the vocabulary sorted, for prefixes, when needed
         for word in content_words(query):
             content += 1
             word_terms = terms(word)
             if any(t in self._vocab for t in word_terms):
                 continue
-            if ordered is None:
-                ordered = sorted(self._vocab)
-            if not any(_begins_a_term(t, ordered) for t in word_terms):
+            if self._ordered_vocab is None:  # once per index, for the first unknown term
+                self._ordered_vocab = sorted(self._vocab)
+            if not any(_begins_a_term(t, self._ordered_vocab) for t in word_terms):
                 unknown.append(word)
         return unknown, content
 

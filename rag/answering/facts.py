@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from rag.answering.extractive import CAPITALISED, is_acronym
+from rag.constraints import MONTHS
 from rag.terms import terms
 
 _MONTHS = {
@@ -46,6 +47,8 @@ _ORDINAL_TENS |= {"sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth"
 # "first" and "second" are left as words: they also mean "at first" and a second of time.
 ORDINAL_WORDS = {w: n for w, n in _ORDINALS.items() if n > 2} | _ORDINAL_TENS
 MONTH_TERMS = {short: terms(full)[0] for short, full in _MONTHS.items()}
+# The term of each month's name, and the month's number: "novemb" is 11.
+MONTH_NUMBERS = {terms(name)[0]: number for number, name in enumerate(MONTHS, start=1)}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?", re.IGNORECASE)
 _COMPOUND_NUMBER = re.compile(
     r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS[1:10]) + r")\b"

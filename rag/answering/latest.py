@@ -33,15 +33,15 @@ from dataclasses import dataclass
 from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.corroborate import MIN_CORROBORATION_COVERAGE, predicate_terms
 from rag.answering.extractive import CAPITALISED, asks_for_money, expected_type, has_answer_type
-from rag.answering.facts import fact_terms, numbers
+from rag.answering.facts import MONTH_NUMBERS, fact_terms, numbers
 from rag.answering.question_fit import (
     counted_noun,
     meets_question_constraints,
     names_counted,
     prefix_match,
 )
-from rag.answering.verify import covers_question, with_neighbours
-from rag.constraints import MONTHS, question_constraints
+from rag.answering.verify import covers_question, window_indexes, with_neighbours
+from rag.constraints import question_constraints
 from rag.sentences import Span
 from rag.terms import terms
 from rag.types import Passage
@@ -56,7 +56,6 @@ _MEASURE = re.compile(
 )
 # The earlier answer is quoted in the notice up to this many characters.
 NOTICE_CLAIM_CHARS = 80
-_MONTHS = frozenset(term for month in MONTHS for term in terms(month))  # stemmed
 # Shown beside an answer read from the later report.
 LATER_REPORT = (
     "A later article ({new_date}) reports this; an earlier one ({old_date}) said “{old}”."
@@ -100,9 +99,9 @@ def later_report(
     if not predicate:
         return None
     known = values(question, kind) | values(claim, kind)
-    cited = passages[cited_index]
-    old_window = f"{old.title} {old_quote_window(cited, quote)}"
-    min_coverage = min(_coverage(old_window, question, claim), MIN_CORROBORATION_COVERAGE)
+    old_window = f"{old.title} {old_quote_window(passages[cited_index], quote)}"
+    old_coverage = covers_question(old_window, question_terms, claim_terms)
+    min_coverage = min(old_coverage, MIN_CORROBORATION_COVERAGE)
     best: tuple[tuple[str, float], LaterReport] | None = None
     for i, passage in enumerate(passages):
         chunk = passage.chunk
@@ -125,17 +124,17 @@ def later_report(
             # A revision replaces an answer, so it must say all that the question says
             # happened, with its neighbours: "96 ballots were accepted after review" is no
             # new count of the ballots "rejected".
-            near_terms = fact_terms(with_neighbours(texts, j))
+            near = with_neighbours(texts, j)
+            near_terms = fact_terms(near)
             if not all(prefix_match(t, near_terms) for t in predicate):
                 continue
-            context = f"{chunk.title} {with_neighbours(texts, j)}"
-            coverage = covers_question(context, question_terms, claim_terms)
+            coverage = covers_question(f"{chunk.title} {near}", question_terms, claim_terms)
             if coverage < min_coverage:
                 continue
             rank = (chunk.date[:10], coverage)
             if best is None or rank > best[0]:
-                near = spans[max(0, j - 1) : j + 2]
-                best = (rank, LaterReport(i, near))
+                near_spans = [spans[k] for k in window_indexes(j, len(spans))]
+                best = (rank, LaterReport(i, near_spans))
     return best[1] if best else None
 
 
@@ -145,7 +144,7 @@ def values(text: str, kind: str | None = None) -> set[str]:
     for a person, the terms of its capitalised words."""
     if kind == "person":
         return fact_terms(" ".join(CAPITALISED.findall(text)))
-    return numbers(text) | (fact_terms(text) & _MONTHS)
+    return numbers(text) | (fact_terms(text) & MONTH_NUMBERS.keys())
 
 
 def later_report_notice(new_date: str, old_date: str, old_claim: str) -> str:
@@ -179,7 +178,3 @@ def old_quote_window(passage: Passage, quote: str) -> str:
     if quote in texts:
         return with_neighbours(texts, texts.index(quote))
     return quote
-
-
-def _coverage(window: str, question: str, claim: str) -> float:
-    return covers_question(window, fact_terms(question), fact_terms(claim))

@@ -67,6 +67,11 @@ _FINAL_STOP = re.compile(r"(.*?)([.!?]*)$", re.S)
 _MARKERS_AT_END = re.compile(r"(?:\s*\[\d+\])+\s*$")
 
 
+def _claim(answer: str) -> str:
+    """A short answer's claim: its text without the ``[n]`` markers at its end."""
+    return _MARKERS_AT_END.sub("", answer).strip()
+
+
 @dataclass
 class Prepared:
     """A checked question and what was retrieved for it."""
@@ -285,7 +290,7 @@ def check_reading(reading: ReaderReply, prepared: Prepared, settings: Settings) 
     refusal = Checked(settings.refusal_text, [], True)
     if reading.is_refusal:
         return refusal
-    claim = _MARKERS_AT_END.sub("", reading.answer).strip()
+    claim = _claim(reading.answer)
     verdict = _verify(claim, reading.passage, prepared, settings)
     if verdict.support is None:
         echoed = verdict.reason == ECHOES_QUESTION
@@ -384,7 +389,7 @@ def _confirmed(
     from rag.answering.reader import confirm
 
     citation = checked.citations[0]
-    claim = _MARKERS_AT_END.sub("", checked.text).strip()
+    claim = _claim(checked.text)
     try:
         stated = confirm(reading, claim, citation.quote, settings)
     except ProviderError:
@@ -411,7 +416,7 @@ def _updated(
     cited = next((i for i, p in enumerate(prepared.passages) if p.chunk.text == first.text), None)
     if cited is None or first.date is None:
         return checked, reading
-    claim = _MARKERS_AT_END.sub("", checked.text).strip()
+    claim = _claim(checked.text)
     kind = asked_kind(prepared.question)
     later = later_report(
         claim,
@@ -436,7 +441,7 @@ def _updated(
     if (
         rechecked.abstained
         or (rechecked.citations[0].date or "") <= first.date
-        or values(_MARKERS_AT_END.sub("", rechecked.text), kind) <= values(claim, kind)
+        or values(_claim(rechecked.text), kind) <= values(claim, kind)
     ):
         return checked, dataclasses.replace(reading, reply=again.reply)
     rechecked.unsupported += checked.unsupported

@@ -17,6 +17,7 @@ from rag.answering.cite import passage_sentences, sentence_text
 from rag.answering.extractive import question_entities
 from rag.answering.facts import (
     CAPITALISED,
+    MONTH_NUMBERS,
     MONTH_TERMS,
     acronyms,
     fact_terms,
@@ -25,7 +26,7 @@ from rag.answering.facts import (
     numbers,
     quarters,
 )
-from rag.constraints import MONTHS, in_window
+from rag.constraints import in_window
 from rag.country_names import countries_named, country_forms
 from rag.sentences import Span
 from rag.terms import terms
@@ -33,8 +34,6 @@ from rag.types import Passage
 
 # A quarter written as a code ("Q3", "3Q"), as the question's terms have it.
 _QUARTER_TERM = re.compile(r"^(?:q[1-4]|[1-4]q)$")
-# The terms of the month names, and each month's number.
-_MONTH_NUMBERS = {terms(name)[0]: number for number, name in enumerate(MONTHS, start=1)}
 # Entity terms match by a shared prefix this long (or the whole shorter word), so that
 # "Russia" meets "Russian" and "Ukraine" meets "Ukrainian".
 ENTITY_PREFIX = 5
@@ -115,7 +114,7 @@ def entity_share(
     entities = {MONTH_TERMS.get(t, t) for t in question_entities(question)}
     entities = {t for t in entities if not _QUARTER_TERM.match(t)}
     if date and date[5:7].isdigit():
-        entities = {t for t in entities if _MONTH_NUMBERS.get(t) != int(date[5:7])}
+        entities = {t for t in entities if MONTH_NUMBERS.get(t) != int(date[5:7])}
     if not entities:
         return 1.0
     vocabulary = name_vocabulary(context) | initialisms(context)

@@ -211,9 +211,15 @@ def covers_question(window: str, question_terms: set[str], claim_terms: set[str]
     return sum(prefix_match(t, vocabulary) for t in asked) / len(asked)
 
 
+def window_indexes(i: int, count: int) -> range:
+    """Indexes of sentence ``i`` and its neighbours (the one before, the one after) among
+    ``count`` sentences."""
+    return range(max(0, i - 1), min(count, i + 2))
+
+
 def with_neighbours(texts: list[str], i: int) -> str:
     """Sentence ``i`` with the one before and the one after it."""
-    return " ".join(texts[max(0, i - 1) : i + 2])
+    return " ".join(texts[j] for j in window_indexes(i, len(texts)))
 
 
 @dataclass(frozen=True)
@@ -271,7 +277,7 @@ def _holding_sentence(claim: str, passage: Passage, demands: _Demands) -> tuple[
             and claim_terms <= fact_terms(texts[i])
         ):
             continue
-        near = [j for j in _window_indexes(i, len(spans)) if not other_period[j]]
+        near = [j for j in window_indexes(i, len(spans)) if not other_period[j]]
         text = " ".join(texts[j] for j in near)
         if not _holds(claim, title, text, demands.question_terms, demands.min_share, demands.added):
             continue
@@ -318,11 +324,6 @@ def _about_other_quarter(sentence: str, asked: frozenset[int]) -> bool:
         return False
     named = quarters(sentence)
     return bool(named) and not named & asked
-
-
-def _window_indexes(i: int, count: int) -> range:
-    """Indexes of sentence ``i`` and its neighbours among ``count`` sentences."""
-    return range(max(0, i - 1), min(count, i + 2))
 
 
 def _writes_claim(claim: str, claim_terms: set[str], sentence: str) -> tuple[bool, int]:
