@@ -429,7 +429,12 @@ def _day_and_month(match: re.Match[str]) -> str | None:
         parsed = date(year, month, day)
     except ValueError:
         return None
-    return parsed.isoformat() if MIN_YEAR <= parsed.year <= MAX_YEAR else None
+    return _iso_in_range(parsed)
+
+
+def _iso_in_range(day: date | None) -> str | None:
+    """``day`` as an ISO date, or None when there is none or its year is out of range."""
+    return day.isoformat() if day and MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 def normalise_date(value: str) -> str | None:
@@ -453,13 +458,13 @@ def normalise_date(value: str) -> str | None:
             parsed = date(int(parts["y"]), month or 0, int(parts["d"]))
         except ValueError:
             return None
-        return parsed.isoformat() if MIN_YEAR <= parsed.year <= MAX_YEAR else None
+        return _iso_in_range(parsed)
     # RSS and e-mail dates: "Thu, 03 Oct 2024 08:00:00 +0000"
     try:
         stamped = parsedate_to_datetime(value).date() if _RFC_2822_DAY.match(value) else None
     except (TypeError, ValueError, IndexError):
         return None
-    return stamped.isoformat() if stamped and MIN_YEAR <= stamped.year <= MAX_YEAR else None
+    return _iso_in_range(stamped)
 
 
 # A Markdown file's YAML front matter: "---" on the first line, "key: value" lines, then
